@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "assembly.accounts"
+    label = "accounts"
+
+    def ready(self) -> None:
+        from assembly.accounts import signals  # noqa: F401

@@ -1,0 +1,116 @@
+"""Load the fictional demo assemblies and people; running it again changes nothing."""
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from assembly.accounts.models import User
+from assembly.assemblies.models import Assembly, Membership, Zone
+
+DEMO_PASSWORD = "demo-asamblea-2026"
+
+PEOPLE = [
+    # email, display name, language, role in the demo assembly (None: asked to join)
+    ("coordinadora@example.org", "Rosa (coordinadora)", "es", Membership.Role.COORDINATOR),
+    ("facilitator@example.org", "Sam (facilitator)", "en", Membership.Role.FACILITATOR),
+    ("vecina@example.org", "Lupe", "es", Membership.Role.MEMBER),
+    ("neighbor@example.org", "Dee", "en", Membership.Role.MEMBER),
+    ("nuevo@example.org", "Tomás", "es", None),
+]
+
+ASSEMBLIES = [
+    {
+        "slug": "barrio-ejemplo",
+        "name_en": "Example Heights Neighborhood Assembly",
+        "name_es": "Asamblea Vecinal de Barrio Ejemplo",
+        "description_en": "Neighbors of Example Heights meet every other Thursday to look after each other: "
+        "rent, schools, and a rapid-response network for when immigration agents come to the neighborhood.\n\n"
+        "This assembly is fictional demo data.",
+        "description_es": "Los vecinos de Barrio Ejemplo nos reunimos cada dos jueves para cuidarnos: "
+        "alquileres, escuelas y una red de respuesta rápida para cuando la migra llegue al barrio.\n\n"
+        "Esta asamblea es un ejemplo ficticio.",
+        "area_en": "Example Heights, north of the river",
+        "area_es": "Barrio Ejemplo, al norte del río",
+        "kind": Assembly.Kind.NEIGHBORHOOD,
+        "visibility": Assembly.Visibility.PUBLIC,
+        "join_policy": Assembly.JoinPolicy.APPROVAL,
+        "time_zone": "America/Chicago",
+    },
+    {
+        "slug": "maple-court-tenants",
+        "name_en": "Maple Court Tenants",
+        "name_es": "",
+        "description_en": "Tenants of the fictional Maple Court buildings. (Only in English so far, to show the note "
+        "a Spanish reader sees.)",
+        "description_es": "",
+        "area_en": "Maple Court",
+        "area_es": "",
+        "kind": Assembly.Kind.TENANT,
+        "visibility": Assembly.Visibility.PUBLIC,
+        "join_policy": Assembly.JoinPolicy.OPEN,
+        "time_zone": "America/Chicago",
+    },
+]
+
+ZONES = [
+    (
+        "Blocks 1-4, north of Elm Street",
+        "Cuadras 1-4, al norte de la calle Elm",
+        "From the school to the laundromat.",
+        "Desde la escuela hasta la lavandería.",
+    ),
+    ("Market Square", "Plaza del Mercado", "The square and the bus stop.", "La plaza y la parada del autobús."),
+    ("Riverside blocks", "Cuadras del río", "", "Las cuadras junto al río."),
+]
+
+
+class Command(BaseCommand):
+    help = "Load fictional demo data in both languages (only with DEBUG, unless --force)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--force", action="store_true", help="Load demo data even when DEBUG is false.")
+
+    @transaction.atomic
+    def handle(self, *args, force: bool = False, **options) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError("Refusing to load demo log-ins on a site with DEBUG=false; pass --force if you mean it.")
+        people = {}
+        for email, name, language, _role in PEOPLE:
+            user, created = User.objects.get_or_create(
+                email=email, defaults={"display_name": name, "language": language}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+            people[email] = user
+
+        assemblies = {}
+        for fields in ASSEMBLIES:
+            slug = fields["slug"]
+            assembly, _created = Assembly.objects.get_or_create(slug=slug, defaults=fields)
+            assemblies[slug] = assembly
+
+        main = assemblies["barrio-ejemplo"]
+        for email, _name, _language, role in PEOPLE:
+            status = Membership.Status.ACTIVE if role else Membership.Status.PENDING
+            Membership.objects.get_or_create(
+                assembly=main, user=people[email], defaults={"role": role or Membership.Role.MEMBER, "status": status}
+            )
+        Membership.objects.get_or_create(
+            assembly=assemblies["maple-court-tenants"],
+            user=people["neighbor@example.org"],
+            defaults={"role": Membership.Role.COORDINATOR},
+        )
+        for name_en, name_es, description_en, description_es in ZONES:
+            Zone.objects.get_or_create(
+                assembly=main,
+                name_en=name_en,
+                defaults={"name_es": name_es, "description_en": description_en, "description_es": description_es},
+            )
+
+        self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
+        for email, name, language, role in PEOPLE:
+            what = role.label if role else "asked to join"
+            self.stdout.write(f"  {email:28} {name:22} {language}  {what}")

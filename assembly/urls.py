@@ -1,0 +1,26 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from assembly.common import views as common_views
+
+# The admin log-in goes through allauth, so it shares its rate limits and verification.
+admin.site.login = secure_admin_login(admin.site.login)
+
+urlpatterns = [
+    path("healthz", common_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("assembly.assemblies.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("assembly.accounts.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=True,
+)
+
+handler404 = "assembly.common.views.page_not_found"
+handler500 = "assembly.common.views.server_error"
