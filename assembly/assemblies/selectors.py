@@ -23,7 +23,8 @@ def member_count(assembly: Assembly) -> int:
 
 
 def membership_list_for_roster(assembly: Assembly) -> QuerySet[Membership]:
-    return assembly.memberships.select_related("user").order_by("status", "-role", "user__display_name")
+    # Requests waiting for approval first, then coordinators, facilitators, members.
+    return assembly.memberships.select_related("user").order_by("-status", "role", "user__display_name")
 
 
 def invitation_list_open(assembly: Assembly) -> QuerySet[Invitation]:

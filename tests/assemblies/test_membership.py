@@ -278,3 +278,11 @@ def test_zone_form_shows_languages_side_by_side(assembly, people):
     body = response.content.decode()
     assert 'name="name_en"' in body and 'name="name_es"' in body
     assert body.index('name="name_en"') < body.index('name="name_es"') < body.index('name="description_en"')
+
+
+def test_description_paragraphs_are_rendered_and_escaped(assembly, people):
+    assembly.description_en = "First <b>line</b>.\n\nSecond paragraph."
+    assembly.save()
+    body = client_for(people["member"]).get(_detail(assembly)).content.decode()
+    assert "<p>First &lt;b&gt;line&lt;/b&gt;.</p>" in body
+    assert "<p>Second paragraph.</p>" in body

@@ -1,6 +1,6 @@
 from django import template
 from django.utils.html import format_html, linebreaks
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from assembly.common.i18n import localized_value
@@ -12,7 +12,7 @@ register = template.Library()
 def translated(obj, field: str, paragraphs: bool = False) -> SafeString:
     """Render a translated field in the reader's language, or another with a visible note."""
     value = localized_value(obj, field)
-    text = linebreaks(value.text) if paragraphs else value.text
+    text = mark_safe(linebreaks(value.text, autoescape=True)) if paragraphs else value.text
     if not value.is_fallback:
         return format_html("{}", text)
     return format_html(
