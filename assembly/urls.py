@@ -2,8 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from assembly.accounts.views import language_switch
 from assembly.common import views as common_views
 
 # The admin log-in goes through allauth, so it shares its rate limits and verification.
@@ -11,7 +11,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", language_switch, name="set_language"),
 ]
 
 urlpatterns += i18n_patterns(

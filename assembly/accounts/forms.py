@@ -30,12 +30,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "language", "phone"]
-
-    def clean_display_name(self) -> str:
-        name = self.cleaned_data["display_name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Enter a display name. An alias is fine."))
-        return name
+        error_messages = {"display_name": {"required": _("Enter a display name. An alias is fine.")}}
 
 
 class DeleteAccountForm(forms.Form):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -6,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import translate_url
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from assembly.accounts import services
 from assembly.accounts.forms import DeleteAccountForm, ProfileForm
@@ -39,3 +41,15 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     services.account_delete(user=user)
     messages.success(request, _("Your account and everything tied to it have been erased."))
     return redirect("home")
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Switch the page's language; for a member, the choice also becomes their preferred language."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES) and language != request.user.language:
+        services.profile_update(
+            user=request.user, display_name=request.user.display_name, language=language, phone=request.user.phone
+        )
+    return response

@@ -131,47 +131,54 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def membership_approve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def _membership_action(request: HttpRequest, slug: str, pk: int, action, success: str) -> HttpResponse:
+    """Run a coordinator's action on one membership and report back on the member list."""
     assembly, membership = _get_membership_for_coordinator(request, slug, pk)
     try:
-        services.membership_approve(membership=membership)
+        action(membership)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, _("%(name)s is now a member.") % {"name": membership.user.display_name})
+        messages.success(request, success % {"name": membership.user.display_name})
     return redirect("member_list", slug=assembly.slug)
+
+
+@login_required
+@require_POST
+def membership_approve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _membership_action(
+        request,
+        slug,
+        pk,
+        lambda membership: services.membership_approve(membership=membership),
+        _("%(name)s is now a member."),
+    )
 
 
 @login_required
 @require_POST
 def membership_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    assembly, membership = _get_membership_for_coordinator(request, slug, pk)
     form = MembershipRoleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a role from the list."))
-        return redirect("member_list", slug=assembly.slug)
-    try:
-        services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("The role of %(name)s is saved.") % {"name": membership.user.display_name})
-    return redirect("member_list", slug=assembly.slug)
+    role = form.cleaned_data["role"] if form.is_valid() else None
+
+    def set_role(membership: Membership) -> None:
+        if role is None:
+            raise ValidationError(_("Choose a role from the list."))
+        services.membership_set_role(membership=membership, role=role)
+
+    return _membership_action(request, slug, pk, set_role, _("The role of %(name)s is saved."))
 
 
 @login_required
 @require_POST
 def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    assembly, membership = _get_membership_for_coordinator(request, slug, pk)
-    try:
-        services.membership_remove(membership=membership)
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("%(name)s is no longer in this assembly.") % {"name": membership.user.display_name})
-    return redirect("member_list", slug=assembly.slug)
+    return _membership_action(
+        request,
+        slug,
+        pk,
+        lambda membership: services.membership_remove(membership=membership),
+        _("%(name)s is no longer in this assembly."),
+    )
 
 
 @login_required

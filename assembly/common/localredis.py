@@ -4,7 +4,6 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import redis
 
@@ -55,8 +54,3 @@ def start_local_redis(*, var_dir: Path, port: int | None = None) -> tuple[str, s
             raise RuntimeError(f"the local Redis server did not start; see {var_dir}/redis-{port}.log")
         time.sleep(0.05)
     return url, process
-
-
-def with_db(url: str, db: int) -> str:
-    parsed = urlparse(url)
-    return parsed._replace(path=f"/{db}").geturl()

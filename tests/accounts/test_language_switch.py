@@ -1,0 +1,60 @@
+"""The language switcher: for a member, the language chosen becomes their preferred language."""
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SWITCH = "/i18n/setlang/"
+
+
+def test_language_switch_saves_member_preferred_language():
+    user = UserFactory(language="en")
+
+    response = client_for(user).post(SWITCH, {"language": "es", "next": "/en/accounts/profile/"})
+
+    assert response.status_code == 302
+    assert response.url == "/es/accounts/profile/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    user.refresh_from_db()
+    assert user.language == "es"
+
+
+def test_language_switch_leaves_profile_alone_on_unknown_language():
+    user = UserFactory(language="en", display_name="Tía Rosa")
+
+    client_for(user).post(SWITCH, {"language": "fr", "next": "/en/"})
+
+    user.refresh_from_db()
+    assert (user.language, user.display_name) == ("en", "Tía Rosa")
+
+
+def test_language_switch_works_for_anonymous(client):
+    response = client.post(SWITCH, {"language": "es", "next": "/en/"})
+
+    assert response.status_code == 302
+    assert response.url == "/es/"
+
+
+def test_language_switch_rejects_get():
+    user = UserFactory(language="en")
+
+    response = client_for(user).get(SWITCH, {"language": "es", "next": "/en/"})
+
+    assert response.status_code == 405
+    user.refresh_from_db()
+    assert user.language == "en"
+
+
+def test_language_switch_enforces_csrf(csrf_client):
+    user = UserFactory(language="en")
+    csrf_client.force_login(user)
+
+    response = csrf_client.post(SWITCH, {"language": "es", "next": "/en/"})
+
+    assert response.status_code == 403
+    user.refresh_from_db()
+    assert user.language == "en"
