@@ -1,6 +1,7 @@
 """Asamblea settings, read from environment variables (see the README's table)."""
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -37,6 +38,9 @@ INSTALLED_APPS = [
     "assembly.common",
     "assembly.accounts",
     "assembly.assemblies",
+    "assembly.notify",
+    "assembly.meetings",
+    "assembly.demo",
 ]
 
 MIDDLEWARE = [
@@ -117,12 +121,24 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULE = {
-    "purge-expired-invitations": {
-        "task": "assembly.assemblies.purge_expired_invitations",
-        "schedule": 3600.0,
-    },
+    # The one sweep: every due message goes out from here, so a lost Redis loses nothing.
+    "notify-sweep": {"task": "assembly.notify.sweep", "schedule": 60.0},
+    "notify-purge": {"task": "assembly.notify.purge", "schedule": 3600.0},
+    "meetings-purge": {"task": "assembly.meetings.purge", "schedule": 3600.0},
+    "purge-expired-invitations": {"task": "assembly.assemblies.purge_expired_invitations", "schedule": 3600.0},
 }
+
+# The outbox (assembly/notify). Times in seconds.
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 100)
+NOTIFY_MAX_PER_SWEEP = env_int("NOTIFY_MAX_PER_SWEEP", 50000)
+NOTIFY_REQUEUE_AFTER = env_int("NOTIFY_REQUEUE_AFTER", 55)
+NOTIFY_STUCK_AFTER = env_int("NOTIFY_STUCK_AFTER", 600)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_KEEP_DAYS = env_int("NOTIFY_KEEP_DAYS", 30)
+MEETING_DETAILS_KEEP_DAYS = env_int("MEETING_DETAILS_KEEP_DAYS", 7)
+GUEST_CONFIRM_HOURS = env_int("GUEST_CONFIRM_HOURS", 48)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -150,6 +166,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Asamblea] "
+# allauth's rate limiter also guards the guest sign-up form (assembly/meetings).
+ACCOUNT_RATE_LIMITS = {"guest_signup": "20/h/ip,5/h/key"}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 
 # Languages: adding one is a line here, a .po file and `makemigrations` for the new content columns.
@@ -158,6 +176,7 @@ LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["assembly.formats"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
 MODELTRANSLATION_FALLBACK_LANGUAGES = {
     "default": (LANGUAGE_CODE,),
@@ -190,6 +209,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Asamblea <asamblea@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", urlparse(SITE_URL).hostname or "localhost")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set at most one of EMAIL_USE_TLS and EMAIL_USE_SSL.")
 if EMAIL_HOST:

@@ -16,6 +16,8 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include("assembly.assemblies.urls")),
+    path("", include("assembly.meetings.urls")),
+    path("notify/", include("assembly.notify.urls")),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("assembly.accounts.urls")),
     path("admin/", admin.site.urls),

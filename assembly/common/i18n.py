@@ -50,6 +50,8 @@ class BilingualFormMixin:
                 bound = self.fields[build_localized_fieldname(field, code)]
                 bound.required = False
                 bound.widget.attrs["lang"] = code
+                if isinstance(bound.widget, forms.Textarea):
+                    bound.widget.attrs["rows"] = 3
                 bound.label = f"{self._base_label(field)} ({names[code]})"
 
     def _base_label(self, field: str) -> str:

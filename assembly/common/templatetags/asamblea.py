@@ -23,3 +23,9 @@ def translated(obj, field: str, paragraphs: bool = False) -> SafeString:
         "div" if paragraphs else "span",
         gettext("(not yet translated)"),
     )
+
+
+@register.filter
+def localized(obj, field: str) -> str:
+    """A translated field as plain text, for mail and other places with no room for a note."""
+    return localized_value(obj, field).text

@@ -1,12 +1,20 @@
 """Load the fictional demo assemblies and people; running it again changes nothing."""
 
+import contextlib
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from assembly.accounts.models import User
 from assembly.assemblies.models import Assembly, Membership, Zone
+from assembly.meetings import services as meeting_services
+from assembly.meetings.models import Meeting
 
 DEMO_PASSWORD = "demo-asamblea-2026"
 
@@ -110,7 +118,90 @@ class Command(BaseCommand):
                 defaults={"name_es": name_es, "description_en": description_en, "description_es": description_es},
             )
 
+        self._meetings(main, people)
+
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
         for email, name, language, role in PEOPLE:
             what = role.label if role else "asked to join"
             self.stdout.write(f"  {email:28} {name:22} {language}  {what}")
+
+    def _meetings(self, assembly: Assembly, people: dict) -> None:
+        """Meetings in every state: open, full with a waitlist, draft, cancelled and past."""
+        today = timezone.localtime(timezone.now(), timezone=ZoneInfo(assembly.time_zone))
+        evening = today.replace(hour=18, minute=30, second=0, microsecond=0)
+        for spec in MEETINGS:
+            starts = evening + timedelta(days=spec["days"])
+            fields = {key: value for key, value in spec.items() if key not in {"days", "hours", "status", "signups"}}
+            meeting, created = Meeting.objects.get_or_create(
+                assembly=assembly,
+                title_en=spec["title_en"],
+                defaults={**fields, "starts_at": starts, "ends_at": starts + timedelta(hours=spec["hours"])},
+            )
+            if not created:
+                continue
+            if spec["status"] != Meeting.Status.DRAFT:
+                Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PUBLISHED)
+                meeting.refresh_from_db()
+            for email in spec["signups"]:
+                with contextlib.suppress(ValidationError):
+                    meeting_services.registration_create(meeting=meeting, user=people[email])
+            if spec["status"] == Meeting.Status.CANCELLED:
+                meeting_services.meeting_cancel(meeting=meeting)
+
+
+MEETINGS = [
+    {
+        "title_en": "Neighborhood assembly: rent and the rapid-response network",
+        "title_es": "Asamblea del barrio: alquileres y la red de respuesta rápida",
+        "description_en": "Our regular assembly. Agenda: rent increases on Elm Street, and training new "
+        "rapid-response members.",
+        "description_es": "Nuestra asamblea de siempre. Temas: los aumentos de alquiler en la calle Elm y la "
+        "formación de nuevos miembros de la red de respuesta rápida.",
+        "place_name_en": "Community center, back room",
+        "place_name_es": "Centro comunitario, salón del fondo",
+        "place_directions_en": "Enter through the side door on Market Square.",
+        "place_directions_es": "Entra por la puerta lateral de la Plaza del Mercado.",
+        "address": "100 Example Street (fictional)",
+        "capacity": 40,
+        "interpretation": True,
+        "interpretation_languages": "English ↔ Español",
+        "childcare": True,
+        "step_free": True,
+        "days": 3,
+        "hours": 2,
+        "status": Meeting.Status.PUBLISHED,
+        "signups": ["vecina@example.org", "neighbor@example.org", "facilitator@example.org"],
+    },
+    {
+        "title_en": "Know-your-rights workshop",
+        "title_es": "Taller: conoce tus derechos",
+        "description_en": "A small workshop with a volunteer legal observer. Seats are few: when it is full, "
+        "join the waitlist.",
+        "description_es": "Un taller pequeño con una observadora legal voluntaria. Hay pocos lugares: si está "
+        "lleno, anótate en la lista de espera.",
+        "place_name_en": "Library, meeting room 2",
+        "place_name_es": "Biblioteca, sala 2",
+        "capacity": 2,
+        "days": 6,
+        "hours": 1.5,
+        "status": Meeting.Status.PUBLISHED,
+        "signups": ["vecina@example.org", "facilitator@example.org", "neighbor@example.org"],
+    },
+    {
+        "title_en": "Planning the spring block party",
+        "title_es": "",
+        "description_en": "A draft only facilitators see, written only in English so far.",
+        "days": 14,
+        "hours": 1,
+        "status": Meeting.Status.DRAFT,
+        "signups": [],
+    },
+    {
+        "title_en": "Tenants' rights clinic",
+        "title_es": "Consulta sobre derechos de inquilinos",
+        "days": 9,
+        "hours": 2,
+        "status": Meeting.Status.CANCELLED,
+        "signups": ["neighbor@example.org"],
+    },
+]

@@ -1,0 +1,110 @@
+"""The messages meetings send, registered with the outbox; each renders emails/<kind>_*.txt|html."""
+
+from django.utils.translation import gettext_lazy as _
+
+from assembly.meetings import links
+from assembly.meetings.calendars import calendar_for
+from assembly.meetings.models import Meeting, Registration
+from assembly.notify.links import absolute_url
+from assembly.notify.registry import (
+    Attachment,
+    MessageKind,
+    Recipient,
+    recipient_key,
+    register_kind,
+    register_recipients,
+)
+
+
+def registration_recipient(pk: int) -> Recipient | None:
+    registration = Registration.objects.select_related("user").filter(pk=pk).first()
+    if registration is None:
+        return None
+    if registration.user_id:
+        user = registration.user
+        if not user.is_active:
+            return None
+        return Recipient(user.email, user.language, user.display_name, recipient_key("user", user.pk))
+    if not registration.guest_email:
+        return None
+    return Recipient(
+        registration.guest_email, registration.language, registration.guest_alias, recipient_key("registration", pk)
+    )
+
+
+def _meeting_context(meeting: Meeting, recipient: Recipient) -> dict:
+    return {
+        "meeting": meeting,
+        "assembly": meeting.assembly,
+        "time_zone": meeting.assembly.time_zone,
+        "meeting_url": absolute_url(
+            "meeting_detail", language=recipient.language, slug=meeting.assembly.slug, pk=meeting.pk
+        ),
+    }
+
+
+def _registration_context(*, message, recipient: Recipient) -> dict | None:
+    registration = Registration.objects.select_related("meeting__assembly").filter(pk=message.object_id).first()
+    if registration is None:
+        return None
+    return {
+        **_meeting_context(registration.meeting, recipient),
+        "registration": registration,
+        "show_address": registration.status == Registration.Status.CONFIRMED,
+        "cancel_url": links.cancel_url(registration.pk, language=recipient.language),
+        "confirm_url": links.confirm_url(registration.pk, language=recipient.language),
+    }
+
+
+def _attendee_context(*, message, recipient: Recipient) -> dict | None:
+    """For messages about a meeting sent to one registration (reminder, change, cancellation)."""
+    _prefix, _sep, registration_id = message.recipient_key.partition(":")
+    registration = Registration.objects.select_related("meeting__assembly").filter(pk=registration_id).first()
+    if registration is None or registration.meeting_id != message.object_id:
+        return None
+    if message.kind == "meeting_reminder" and (
+        registration.status != Registration.Status.CONFIRMED or not registration.meeting.is_published
+    ):
+        return None
+    return {
+        **_meeting_context(registration.meeting, recipient),
+        "registration": registration,
+        "show_address": registration.status == Registration.Status.CONFIRMED,
+        "cancel_url": links.cancel_url(registration.pk, language=recipient.language),
+    }
+
+
+def _capacity_context(*, message, recipient: Recipient) -> dict | None:
+    meeting = Meeting.objects.select_related("assembly").filter(pk=message.object_id).first()
+    if meeting is None or not meeting.is_published:
+        return None
+    return {
+        **_meeting_context(meeting, recipient),
+        "level": int(message.occasion),
+        "attendees_url": absolute_url(
+            "meeting_attendees", language=recipient.language, slug=meeting.assembly.slug, pk=meeting.pk
+        ),
+    }
+
+
+def _ics(context: dict) -> list[Attachment]:
+    meeting = context["meeting"]
+    content = calendar_for([meeting], name=meeting.title, with_address=lambda m: context.get("show_address", False))
+    return [Attachment("meeting.ics", content, "text/calendar")]
+
+
+register_recipients("registration", registration_recipient)
+
+for kind in [
+    MessageKind("guest_confirm", _("Confirm your sign-up"), _registration_context),
+    MessageKind("registration_confirmed", _("Sign-up confirmed"), _registration_context, attachments=_ics),
+    MessageKind("registration_waitlisted", _("On the waitlist"), _registration_context),
+    MessageKind("registration_promoted", _("A seat for you"), _registration_context, attachments=_ics),
+    MessageKind("meeting_reminder", _("Meeting reminders"), _attendee_context, optional=True, attachments=_ics),
+    MessageKind("meeting_changed", _("Meeting changed"), _attendee_context, attachments=_ics),
+    MessageKind("meeting_cancelled", _("Meeting cancelled"), _attendee_context, attachments=_ics),
+    MessageKind(
+        "meeting_capacity", _("Notices when a meeting you organize fills up"), _capacity_context, optional=True
+    ),
+]:
+    register_kind(kind)

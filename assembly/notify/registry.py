@@ -1,0 +1,80 @@
+"""What notify knows of the rest of the site: message kinds and recipient resolvers, registered by each app."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+    name: str
+    # Whose opt-outs apply: a member's preferences follow them across meetings.
+    preference_key: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    """A kind of message: its templates are emails/<name>_subject.txt, _body.txt and _body.html."""
+
+    name: str
+    label: Promise
+    # The template context for one message, or None when its object is gone and nothing should be sent.
+    context: Callable[..., dict | None]
+    optional: bool = False
+    queue: str = "celery"
+    attachments: Callable[[dict], list[Attachment]] = field(default=lambda context: [])
+
+
+_kinds: dict[str, MessageKind] = {}
+_resolvers: dict[str, Callable[[int], Recipient | None]] = {}
+
+
+def register_kind(kind: MessageKind) -> MessageKind:
+    _kinds[kind.name] = kind
+    return kind
+
+
+def register_recipients(prefix: str, resolver: Callable[[int], Recipient | None]) -> None:
+    _resolvers[prefix] = resolver
+
+
+def get_kind(name: str) -> MessageKind:
+    return _kinds[name]
+
+
+def optional_kinds() -> list[MessageKind]:
+    return [kind for kind in _kinds.values() if kind.optional]
+
+
+def recipient_key(prefix: str, pk: int) -> str:
+    return f"{prefix}:{pk}"
+
+
+def resolve_recipient(key: str) -> Recipient | None:
+    """Find who a key names now; None when they are gone (a deleted account gets nothing)."""
+    prefix, _sep, pk = key.partition(":")
+    resolver = _resolvers.get(prefix)
+    if resolver is None or not pk.isdigit():
+        return None
+    return resolver(int(pk))
+
+
+def user_recipient(pk: int) -> Recipient | None:
+    from assembly.accounts.models import User
+
+    user = User.objects.filter(pk=pk, is_active=True).only("email", "language", "display_name").first()
+    if user is None:
+        return None
+    return Recipient(
+        email=user.email, language=user.language, name=user.display_name, preference_key=recipient_key("user", pk)
+    )

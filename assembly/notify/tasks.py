@@ -1,0 +1,25 @@
+import logging
+
+from celery import shared_task
+
+from assembly.notify import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="assembly.notify.sweep")
+def sweep() -> None:
+    queued = services.outbox_sweep()
+    if queued:
+        logger.info("outbox: queued %d due messages", queued)
+
+
+@shared_task(name="assembly.notify.send_batch")
+def send_batch(*, message_ids: list[int]) -> None:
+    sent = services.outbox_send_batch(message_ids=message_ids)
+    logger.info("outbox: sent %d of %d messages", sent, len(message_ids))
+
+
+@shared_task(name="assembly.notify.purge")
+def purge() -> None:
+    logger.info("outbox: purged %d old messages", services.outbox_purge())
