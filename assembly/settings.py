@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "assembly.accounts.middleware.PreferredLanguageMiddleware",
+    "assembly.common.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "assembly.urls"

@@ -5,9 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import translate_url
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django.views.i18n import set_language
 
 from assembly.accounts import services
 from assembly.accounts.forms import DeleteAccountForm, ProfileForm
@@ -45,11 +46,24 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def language_switch(request: HttpRequest) -> HttpResponse:
-    """Switch the page's language; for a member, the choice also becomes their preferred language."""
-    response = set_language(request)
+    """Show the same page in another language; for a member, it also becomes their preferred language.
+
+    Django's set_language reads `next` in the language of the cookie or the browser, so it cannot
+    translate an /es/ page for an English browser; this reads `next` in its own language.
+    """
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
     language = request.POST.get("language")
-    if request.user.is_authenticated and language in dict(settings.LANGUAGES) and language != request.user.language:
+    if language not in dict(settings.LANGUAGES):
+        return redirect(next_url)
+    with translation.override(translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE):
+        target = translate_url(next_url, language)
+    request.preferred_language = language
+    if request.user.is_authenticated and request.user.language != language:
         services.profile_update(
             user=request.user, display_name=request.user.display_name, language=language, phone=request.user.phone
         )
-    return response
+    return redirect(target)

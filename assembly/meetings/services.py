@@ -157,8 +157,8 @@ def guest_registration_create(
             registration.children = children
             registration.step_free = step_free
             registration.save()
-            # One confirmation mail per hour at most, however often the form is sent.
-            occasion = timezone.now().strftime("%Y%m%d%H")
+            # A new mail for each sign-up; the view's rate limit keeps this from flooding an inbox.
+            occasion = timezone.now().strftime("%Y%m%dT%H%M%S.%f")
             messages_enqueue([Outgoing("guest_confirm", _key(registration), registration.pk, occasion=occasion)])
     except IntegrityError:
         return None

@@ -12,6 +12,7 @@ urlpatterns = [
     path("a/<slug:slug>/m/<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("a/<slug:slug>/m/<int:pk>/register/", views.meeting_register, name="meeting_register"),
     path("a/<slug:slug>/m/<int:pk>/guest/", views.meeting_guest_register, name="meeting_guest_register"),
+    path("a/<slug:slug>/m/<int:pk>/guest/sent/", views.meeting_guest_sent, name="meeting_guest_sent"),
     path("a/<slug:slug>/m/<int:pk>/unregister/", views.meeting_unregister, name="meeting_unregister"),
     path("a/<slug:slug>/m/<int:pk>/attendees/", views.meeting_attendees, name="meeting_attendees"),
     path("a/<slug:slug>/m/<int:pk>/attendees.csv", views.meeting_attendees_csv, name="meeting_attendees_csv"),

@@ -176,7 +176,14 @@ def meeting_guest_register(request: HttpRequest, slug: str, pk: int) -> HttpResp
     if request.user.is_authenticated:
         return redirect("meeting_detail", slug=meeting.assembly.slug, pk=meeting.pk)
     form = GuestRegistrationForm(request.POST, meeting=meeting)
-    context = {"assembly": meeting.assembly, "meeting": meeting, "guest_form": form, "needs_form": None}
+    context = {
+        "assembly": meeting.assembly,
+        "meeting": meeting,
+        "guest_form": form,
+        "needs_form": None,
+        # The form comes back on this POST's address; the language switcher must go to the page itself.
+        "switch_next": reverse("meeting_detail", kwargs={"slug": meeting.assembly.slug, "pk": meeting.pk}),
+    }
     if not form.is_valid():
         return render(request, "meetings/meeting_detail.html", {**context, "show_address": False}, status=400)
     if not ratelimit.consume(request, action="guest_signup", key=form.cleaned_data["email"].lower()):
@@ -193,6 +200,12 @@ def meeting_guest_register(request: HttpRequest, slug: str, pk: int) -> HttpResp
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, "meetings/meeting_detail.html", {**context, "show_address": False}, status=400)
+    return redirect("meeting_guest_sent", slug=meeting.assembly.slug, pk=meeting.pk)
+
+
+@require_GET
+def meeting_guest_sent(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    meeting, _membership = _get_meeting_for_user(request, slug, pk)
     return render(request, "meetings/guest_check_email.html", {"meeting": meeting, "assembly": meeting.assembly})
 
 
@@ -248,8 +261,8 @@ def registration_cancel_link(request: HttpRequest, token: str) -> HttpResponse:
         registration = Registration.objects.select_related("meeting__assembly").filter(pk=registration_id).first()
     if registration is None:
         return _link_problem(request, _("This link is not valid. Use the link in the newest message we sent you."))
-    done = False
-    if request.method == "POST":
+    done = registration.status == Registration.Status.CANCELLED
+    if request.method == "POST" and not done:
         try:
             services.registration_cancel(registration=registration)
         except ValidationError as error:

@@ -78,9 +78,12 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
 
     now = now or timezone.now()
     stuck_before = now - timedelta(seconds=settings.NOTIFY_STUCK_AFTER)
-    recovered = Message.objects.filter(state=State.SENDING, claimed_at__lt=stuck_before).update(
-        state=State.PENDING, claim_token=None, queued_at=None
+    stuck = Message.objects.filter(state=State.SENDING, claimed_at__lt=stuck_before)
+    # A message that keeps killing its worker stops being retried.
+    stuck.filter(attempts__gte=settings.NOTIFY_MAX_ATTEMPTS).update(
+        state=State.FAILED, claim_token=None, last_error="stuck in sending"
     )
+    recovered = stuck.update(state=State.PENDING, claim_token=None, queued_at=None)
     if recovered:
         logger.warning("outbox: recovered %d messages stuck in sending", recovered)
 
@@ -155,7 +158,15 @@ def outbox_send_batch(*, message_ids: list[int]) -> int:
     sent = 0
     try:
         for position, message in enumerate(claimed):
-            email = render_email(message)
+            try:
+                email = render_email(message)
+            except Exception as error:
+                # A broken template or object must not hold up the rest of the batch.
+                logger.exception("outbox: cannot render message %d", message.pk)
+                Message.objects.filter(pk=message.pk, claim_token=token).update(
+                    state=State.FAILED, claim_token=None, last_error=f"render: {type(error).__name__}"
+                )
+                continue
             if email is None:
                 Message.objects.filter(pk=message.pk, claim_token=token).delete()
                 continue
@@ -212,6 +223,7 @@ def render_email(message: Message) -> EmailMultiAlternatives | None:
             site_url=settings.SITE_URL,
         )
         subject = " ".join(render_to_string(f"emails/{kind.name}_subject.txt", context).split())
+        context["subject"] = subject
         text = render_to_string(f"emails/{kind.name}_body.txt", context)
         html = render_to_string(f"emails/{kind.name}_body.html", context)
         attachments = kind.attachments(context)

@@ -58,3 +58,20 @@ def test_language_switch_enforces_csrf(csrf_client):
     assert response.status_code == 403
     user.refresh_from_db()
     assert user.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("browser", "page", "language", "expected"),
+    [
+        ("en", "/es/accounts/login/", "en", "/en/accounts/login/"),
+        ("es", "/en/accounts/login/", "es", "/es/accounts/login/"),
+        ("es", "/es/accounts/login/?next=/es/", "en", "/en/accounts/login/?next=/es/"),
+    ],
+)
+def test_language_switch_translates_a_page_in_another_language_than_the_browser(
+    client, browser, page, language, expected
+):
+    response = client.post(SWITCH, {"language": language, "next": page}, HTTP_ACCEPT_LANGUAGE=browser)
+
+    assert response.status_code == 302
+    assert response.url == expected

@@ -144,3 +144,12 @@ def test_assembly_page_notes_a_description_not_yet_translated(client):
 
     assertContains(response, '<div lang="en"><p>We meet on Thursdays.</p></div>', html=True)
     assertContains(response, assembly.name_es)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("prefix", "text"), [("en", "cannot be opened this way"), ("es", "no se puede abrir así")])
+def test_method_not_allowed_is_a_page_in_the_readers_language(client, prefix, text):
+    response = client.put(f"/{prefix}/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert text in response.content.decode()

@@ -70,13 +70,19 @@ def screenshots_dir() -> Path:
 
 
 @pytest.fixture
-def browser_context(browser: Browser, live_server) -> Iterator[BrowserContext]:
-    """A fresh, cookie-less visitor on a phone, who reads English and is on http://localhost.
+def browser_locale() -> str:
+    """The language the visitor's phone is set to; a journey module overrides it to start elsewhere."""
+    return "en-US"
+
+
+@pytest.fixture
+def browser_context(browser: Browser, live_server, browser_locale: str) -> Iterator[BrowserContext]:
+    """A fresh, cookie-less visitor on a phone, in `browser_locale`, on http://localhost.
 
     localhost, not 127.0.0.1: chromium counts it as a secure context, so it keeps the Secure
     session and CSRF cookies the production-like settings send.
     """
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True, locale="en-US")
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True, locale=browser_locale)
     yield context
     context.close()
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from assembly.accounts.models import User
 from assembly.assemblies.models import Assembly, Membership, Zone
 from assembly.meetings import services as meeting_services
-from assembly.meetings.models import Meeting
+from assembly.meetings.models import Meeting, Registration
 
 DEMO_PASSWORD = "demo-asamblea-2026"
 
@@ -139,6 +139,9 @@ class Command(BaseCommand):
             )
             if not created:
                 continue
+            if spec["days"] < 0:
+                self._past_attendance(meeting, [people[email] for email in spec["signups"]])
+                continue
             if spec["status"] != Meeting.Status.DRAFT:
                 Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PUBLISHED)
                 meeting.refresh_from_db()
@@ -147,6 +150,18 @@ class Command(BaseCommand):
                     meeting_services.registration_create(meeting=meeting, user=people[email])
             if spec["status"] == Meeting.Status.CANCELLED:
                 meeting_services.meeting_cancel(meeting=meeting)
+
+    def _past_attendance(self, meeting: Meeting, attendees: list) -> None:
+        # Sign-ups are closed once a meeting is over, so its history is written directly.
+        for person in attendees:
+            Registration.objects.create(
+                meeting=meeting,
+                user=person,
+                language=person.language,
+                status=Registration.Status.CONFIRMED,
+                queued_at=meeting.starts_at - timedelta(days=2),
+            )
+        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PUBLISHED, seats_taken=len(attendees))
 
 
 MEETINGS = [
@@ -195,6 +210,18 @@ MEETINGS = [
         "hours": 1,
         "status": Meeting.Status.DRAFT,
         "signups": [],
+    },
+    {
+        "title_en": "Assembly: choosing this season's priorities",
+        "title_es": "Asamblea: elegimos las prioridades de la temporada",
+        "description_en": "We voted on three priorities: rent, the school crossing, and the response network.",
+        "description_es": "Votamos tres prioridades: alquileres, el cruce de la escuela y la red de respuesta.",
+        "place_name_en": "Community center",
+        "place_name_es": "Centro comunitario",
+        "days": -7,
+        "hours": 2,
+        "status": Meeting.Status.PUBLISHED,
+        "signups": ["vecina@example.org", "neighbor@example.org", "facilitator@example.org"],
     },
     {
         "title_en": "Tenants' rights clinic",
