@@ -1,6 +1,8 @@
 """Real Celery worker processes for tests, sharing the test database and the test Redis."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,8 +25,14 @@ def test_database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(*, queues: str = "celery", concurrency: int = 1, name: str = "test") -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+def start_worker(
+    *, queues: str = "celery", concurrency: int = 1, name: str = "test", env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Start a worker in its own process group, so kill_worker can take its pool children down with it.
+
+    env adds to (or overrides) this process's environment, which the worker's settings read at start.
+    """
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1", **(env or {})}
     log = open(Path(os.environ["VAR_DIR"]) / f"worker-{name}.log", "ab")  # noqa: SIM115
     return subprocess.Popen(
         [
@@ -49,6 +57,7 @@ def start_worker(*, queues: str = "celery", concurrency: int = 1, name: str = "t
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -57,8 +66,14 @@ def stop_worker(process: subprocess.Popen) -> None:
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        kill_worker(process)
+
+
+def kill_worker(process: subprocess.Popen) -> None:
+    """SIGKILL the worker and its pool children at once, as a crash or the OOM killer would: no cleanup runs."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def wait_until(condition, *, what: str, patience: float = 60.0, step: float = 0.1):

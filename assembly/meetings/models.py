@@ -61,7 +61,7 @@ class Meeting(models.Model):
     childcare = models.BooleanField(_("childcare offered"), default=False)
     step_free = models.BooleanField(_("step-free access"), default=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    reminder_minutes = models.JSONField(_("reminders"), default=default_reminders)
+    reminder_minutes = models.JSONField(_("reminders"), default=default_reminders, blank=True)
     # Bumped on each change of time or place: the calendar SEQUENCE and the occasion of "meeting changed".
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

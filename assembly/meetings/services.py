@@ -22,6 +22,10 @@ def _key(registration: Registration) -> str:
     return recipient_key("registration", registration.pk)
 
 
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
+
+
 def _reminders_for(meeting: Meeting, registrations, *, now: datetime) -> list[Outgoing]:
     """One reminder per reminder time still ahead; the occasion names the start, so a new time gets new ones."""
     stamp = meeting.starts_at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
@@ -75,9 +79,10 @@ def _take_place(registration: Registration, *, now: datetime) -> None:
     registration.status = Status.CONFIRMED if seated else Status.WAITLISTED
     registration.queued_at = now
     registration.save(update_fields=["status", "queued_at"])
-    outgoing = [
-        Outgoing("registration_confirmed" if seated else "registration_waitlisted", _key(registration), registration.pk)
-    ]
+    # Each place taken is its own occasion: a person who cancels and signs up again hears again.
+    occasion = _stamp(now)
+    kind = "registration_confirmed" if seated else "registration_waitlisted"
+    outgoing = [Outgoing(kind, _key(registration), registration.pk, occasion=occasion)]
     if seated:
         outgoing += _reminders_for(registration.meeting, [registration], now=now)
         outgoing += _capacity_notices(registration.meeting_id)
@@ -152,13 +157,15 @@ def guest_registration_create(
                 registration = Registration.objects.create(meeting=meeting, guest_email=email, guest_alias=alias)
             registration.guest_alias = alias
             registration.language = language
+            # The purge of unconfirmed sign-ups counts from the newest link sent.
+            registration.created_at = timezone.now()
             registration.status = Status.UNCONFIRMED
             registration.interpretation_language = interpretation_language
             registration.children = children
             registration.step_free = step_free
             registration.save()
             # A new mail for each sign-up; the view's rate limit keeps this from flooding an inbox.
-            occasion = timezone.now().strftime("%Y%m%dT%H%M%S.%f")
+            occasion = _stamp(timezone.now())
             messages_enqueue([Outgoing("guest_confirm", _key(registration), registration.pk, occasion=occasion)])
     except IntegrityError:
         return None
@@ -185,13 +192,13 @@ def guest_registration_confirm(*, registration_id: int) -> Registration:
 
 def _promote_from_waitlist(meeting: Meeting, *, now: datetime) -> list[Outgoing]:
     """Hand a free seat to the earliest person on the waitlist; return their messages."""
-    for candidate in (
-        _lock_registrations().filter(meeting=meeting, status=Status.WAITLISTED).order_by("queued_at", "id")
-    ):
+    waitlist = _lock_registrations().filter(meeting=meeting, status=Status.WAITLISTED).order_by("queued_at", "id")
+    # One candidate locked at a time: locking the whole list would hide it from a concurrent cancellation.
+    while (candidate := waitlist.first()) is not None:
         if Registration.objects.filter(pk=candidate.pk, status=Status.WAITLISTED).update(status=Status.CONFIRMED):
             candidate.status = Status.CONFIRMED
             return [
-                Outgoing("registration_promoted", _key(candidate), candidate.pk),
+                Outgoing("registration_promoted", _key(candidate), candidate.pk, occasion=_stamp(now)),
                 *_reminders_for(meeting, [candidate], now=now),
             ]
     Meeting.objects.filter(pk=meeting.pk, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
@@ -241,6 +248,8 @@ def meeting_create(*, assembly, **fields) -> Meeting:
 @transaction.atomic
 def meeting_update(*, meeting: Meeting, **fields) -> Meeting:
     """Save changes; a new time or place bumps the calendar sequence and tells everyone signed up."""
+    # Work on the row as it is now: seats may have been taken since the caller read it.
+    meeting = Meeting.objects.select_for_update().select_related("assembly").get(pk=meeting.pk)
     old = {name: getattr(meeting, name) for name in fields}
     for name, value in fields.items():
         setattr(meeting, name, value)
@@ -308,7 +317,9 @@ def meetings_purge(*, now: datetime | None = None) -> tuple[int, int]:
     """
     now = now or timezone.now()
     ended = now - timedelta(days=settings.MEETING_DETAILS_KEEP_DAYS)
-    addresses = Meeting.objects.filter(ends_at__lt=ended).exclude(address="").update(address="", online_url="")
+    addresses = (
+        Meeting.objects.filter(ends_at__lt=ended).exclude(address="", online_url="").update(address="", online_url="")
+    )
     guests = (
         Registration.objects.filter(meeting__ends_at__lt=ended, user__isnull=True)
         .exclude(guest_email__isnull=True)

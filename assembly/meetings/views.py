@@ -28,6 +28,15 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: on its field when the form has it, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def _get_assembly_for_user(request: HttpRequest, slug: str) -> tuple[Assembly, Membership | None]:
     """An assembly whose meetings this person may see: a public one, or one they are an active member of."""
     assembly, membership = permissions.get_assembly_for_viewer(request.user, slug)
@@ -97,9 +106,13 @@ def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
     with timezone.override(assembly.time_zone):
         form = MeetingForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            meeting = services.meeting_create(assembly=assembly, **form.cleaned_data)
-            messages.success(request, _("The meeting is saved as a draft. Publish it when it is ready."))
-            return redirect("meeting_detail", slug=assembly.slug, pk=meeting.pk)
+            try:
+                meeting = services.meeting_create(assembly=assembly, **form.cleaned_data)
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                messages.success(request, _("The meeting is saved as a draft. Publish it when it is ready."))
+                return redirect("meeting_detail", slug=assembly.slug, pk=meeting.pk)
         return render(request, "meetings/meeting_form.html", {"form": form, "assembly": assembly})
 
 
@@ -113,7 +126,7 @@ def meeting_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             try:
                 services.meeting_update(meeting=meeting, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error(None, error)
+                _add_service_errors(form, error)
             else:
                 messages.success(request, _("The meeting is saved."))
                 return redirect("meeting_detail", slug=meeting.assembly.slug, pk=meeting.pk)
@@ -361,9 +374,17 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
     if feed is None:
         raise Http404
+    meetings = selectors.calendar_meetings_for_user(feed.user)
+    seated = set(
+        Registration.objects.filter(user=feed.user, status=Registration.Status.CONFIRMED).values_list(
+            "meeting_id", flat=True
+        )
+    )
     with translation.override(feed.user.language):
         content = calendar_for(
-            selectors.calendar_meetings_for_user(feed.user), name=_("My meetings"), with_address=lambda m: True
+            meetings,
+            name=_("My meetings"),
+            with_address=lambda m: m.address_visibility == Meeting.AddressVisibility.EVERYONE or m.pk in seated,
         )
     return _ics_response(content, "my-meetings.ics")
 

@@ -142,7 +142,10 @@ def outbox_send_batch(*, message_ids: list[int]) -> int:
     """Claim the given messages with one conditional UPDATE and send the ones won over one SMTP connection."""
     now = timezone.now()
     token = uuid.uuid4()
-    won = Message.objects.filter(id__in=message_ids, state=State.PENDING).update(
+    # Due now, or judged due by the sweep that queued it: a stale second task for a message given back
+    # after a failure must not skip its retry delay.
+    claimable = Q(due_at__lte=now) | Q(queued_at__gte=F("due_at"))
+    won = Message.objects.filter(claimable, id__in=message_ids, state=State.PENDING).update(
         state=State.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
     )
     if not won:

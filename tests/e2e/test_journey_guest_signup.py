@@ -44,6 +44,8 @@ def browser_locale() -> str:
 def deliver_due(*, clock: datetime) -> list[Message]:
     """Send in this process what the sweep would hand a worker at `clock`; return those messages."""
     due = list(Message.objects.filter(state=Message.State.PENDING, due_at__lte=clock).values_list("id", flat=True))
+    # As the sweep does: mark them queued at `clock`, which is what lets a worker claim them early.
+    Message.objects.filter(id__in=due).update(queued_at=clock)
     outbox_send_batch(message_ids=due)
     return list(Message.objects.filter(id__in=due).order_by("id"))
 
