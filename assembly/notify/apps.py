@@ -6,6 +6,9 @@ class NotifyConfig(AppConfig):
     label = "notify"
 
     def ready(self) -> None:
-        from assembly.notify import registry
+        from django.contrib.auth import get_user_model
+
+        from assembly.notify import registry, signals
 
         registry.register_recipients("user", registry.user_recipient)
+        signals.connect(get_user_model())

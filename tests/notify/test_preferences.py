@@ -8,9 +8,9 @@ from django.core import signing
 from assembly.meetings import services
 from assembly.notify import registry
 from assembly.notify.links import preferences_token
-from assembly.notify.models import Message
-from assembly.notify.services import preferences_muted
-from tests.factories import MembershipFactory
+from assembly.notify.models import Message, OptOut
+from assembly.notify.services import Outgoing, messages_enqueue, preferences_muted, preferences_save
+from tests.factories import MembershipFactory, UserFactory
 from tests.notify.helpers import deliver_due, published_meeting
 
 OPTIONAL_KINDS = {"meeting_reminder", "meeting_capacity"}
@@ -112,3 +112,16 @@ def test_notify_views_reject_put(client, view):
     response = client.put(f"/en/notify/{view}/{preferences_token('user:1')}/")
 
     assert response.status_code == 405
+
+
+@pytest.mark.django_db
+def test_deleting_an_account_erases_its_messages_and_settings():
+    user = UserFactory()
+    key = f"user:{user.pk}"
+    messages_enqueue([Outgoing("meeting_capacity", key, 1, occasion="80")])
+    preferences_save(preference_key=key, muted_kinds={"meeting_reminder"})
+
+    user.delete()
+
+    assert not Message.objects.filter(recipient_key=key).exists()
+    assert not OptOut.objects.filter(preference_key=key).exists()
