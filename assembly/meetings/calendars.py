@@ -1,11 +1,12 @@
 """iCalendar files: one meeting, an assembly's public feed, a member's private feed."""
 
 from collections.abc import Iterable
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import translation
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from assembly.common.i18n import localized_value
 from assembly.meetings.models import Meeting
@@ -40,7 +41,16 @@ def calendar_for(meetings: Iterable[Meeting], *, name: str, with_address) -> byt
     calendar.add("prodid", "-//Asamblea//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
+    zones = set()
     for meeting in meetings:
         calendar.add_component(_event(meeting, with_address=with_address(meeting)))
-    calendar.add_missing_timezones()
+        zones.add(meeting.assembly.time_zone)
+    for zone in sorted(zones):
+        calendar.add_component(_vtimezone(zone))
     return calendar.to_ical()
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(name: str) -> Timezone:
+    # Building a VTIMEZONE costs more than the rest of a calendar; each process builds each zone once.
+    return Timezone.from_tzid(name)
