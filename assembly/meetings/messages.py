@@ -1,5 +1,8 @@
 """The messages meetings send, registered with the outbox; each renders emails/<kind>_*.txt|html."""
 
+from functools import lru_cache
+
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from assembly.meetings import links
@@ -89,8 +92,17 @@ def _capacity_context(*, message, recipient: Recipient) -> dict | None:
 
 def _ics(context: dict) -> list[Attachment]:
     meeting = context["meeting"]
-    content = calendar_for([meeting], name=meeting.title, with_address=lambda m: context.get("show_address", False))
+    version = (meeting.sequence, meeting.status, meeting.updated_at, meeting.address, meeting.online_url)
+    content = _ics_bytes(meeting.pk, version, get_language(), context.get("show_address", False))
     return [Attachment("meeting.ics", content, "text/calendar")]
+
+
+@lru_cache(maxsize=256)
+def _ics_bytes(meeting_id: int, version: tuple, language: str, show_address: bool) -> bytes:
+    # A batch of reminders for one meeting shares one calendar file; a change to what the file
+    # shows changes `version`, and so the key.
+    meeting = Meeting.objects.select_related("assembly").get(pk=meeting_id)
+    return calendar_for([meeting], name=meeting.title, with_address=lambda m: show_address)
 
 
 register_recipients("registration", registration_recipient)
