@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e lint format messages clean
+.PHONY: run test e2e lint format messages bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Benchmarks print their figures and a ratio against a baseline measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python bench/reminders.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

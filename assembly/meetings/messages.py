@@ -92,7 +92,9 @@ def _capacity_context(*, message, recipient: Recipient) -> dict | None:
 
 def _ics(context: dict) -> list[Attachment]:
     meeting = context["meeting"]
+    assembly = meeting.assembly
     version = (meeting.sequence, meeting.status, meeting.updated_at, meeting.address, meeting.online_url)
+    version += (assembly.time_zone, assembly.slug)
     content = _ics_bytes(meeting.pk, version, get_language(), context.get("show_address", False))
     return [Attachment("meeting.ics", content, "text/calendar")]
 
