@@ -11,12 +11,9 @@ from assembly.assemblies import permissions, selectors, services
 from assembly.assemblies.forms import AssemblyCreateForm, AssemblyForm, MembershipRoleForm, ZoneForm
 from assembly.assemblies.models import Assembly, Membership, Zone
 from assembly.common.audit import audit_record
+from assembly.common.errors import error_text
 
 Role = Membership.Role
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _get_membership_for_coordinator(request: HttpRequest, slug: str, pk: int) -> tuple[Assembly, Membership]:
@@ -89,7 +86,7 @@ def assembly_join(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         membership = services.membership_join(assembly=assembly, user=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         if membership.is_active:
             messages.success(request, _("Welcome! You are now a member."))
@@ -107,7 +104,7 @@ def assembly_leave(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.membership_leave(membership=membership)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect("assembly_detail", slug=assembly.slug)
     messages.success(request, _("You have left the assembly."))
     return redirect("home")
@@ -137,7 +134,7 @@ def _membership_action(request: HttpRequest, slug: str, pk: int, action, success
     try:
         action(membership)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, success % {"name": membership.user.display_name})
     return redirect("member_list", slug=assembly.slug)
@@ -202,7 +199,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("assembly_detail", slug=membership.assembly.slug)
         invitation = services.invitation_get(token=token)
     except ValidationError as error:
-        return render(request, "assemblies/invitation_invalid.html", {"error": _error_text(error)}, status=400)
+        return render(request, "assemblies/invitation_invalid.html", {"error": error_text(error)}, status=400)
     return render(request, "assemblies/invitation_accept.html", {"assembly": invitation.assembly})
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assembly.assemblies import permissions
 from assembly.assemblies.models import Assembly, Membership
 from assembly.common.audit import audit_record
+from assembly.common.errors import error_text
 from assembly.common.i18n import localized_value
 from assembly.meetings import links, selectors, services
 from assembly.meetings.calendars import calendar_for
@@ -22,10 +23,6 @@ from assembly.meetings.forms import GuestRegistrationForm, MeetingForm, NeedsFor
 from assembly.meetings.models import CalendarFeed, Meeting, Registration
 
 Role = Membership.Role
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _add_service_errors(form, error: ValidationError) -> None:
@@ -135,30 +132,30 @@ def meeting_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
 
 
+def _facilitator_action(request: HttpRequest, slug: str, pk: int, action, success: str) -> HttpResponse:
+    """Run a facilitator's action on a meeting and report back on the meeting's page."""
+    meeting = _get_meeting_for_facilitator(request, slug, pk)
+    try:
+        action(meeting=meeting)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, success)
+    return redirect("meeting_detail", slug=meeting.assembly.slug, pk=meeting.pk)
+
+
 @login_required
 @require_POST
 def meeting_publish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _get_meeting_for_facilitator(request, slug, pk)
-    try:
-        services.meeting_publish(meeting=meeting)
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("The meeting is published."))
-    return redirect("meeting_detail", slug=meeting.assembly.slug, pk=meeting.pk)
+    return _facilitator_action(request, slug, pk, services.meeting_publish, _("The meeting is published."))
 
 
 @login_required
 @require_POST
 def meeting_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    meeting = _get_meeting_for_facilitator(request, slug, pk)
-    try:
-        services.meeting_cancel(meeting=meeting)
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("The meeting is cancelled. Everyone who signed up will be told."))
-    return redirect("meeting_detail", slug=meeting.assembly.slug, pk=meeting.pk)
+    return _facilitator_action(
+        request, slug, pk, services.meeting_cancel, _("The meeting is cancelled. Everyone who signed up will be told.")
+    )
 
 
 @login_required
@@ -172,7 +169,7 @@ def meeting_register(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         registration = services.registration_create(meeting=meeting, user=request.user, **form.needs())
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         if registration.status == Registration.Status.CONFIRMED:
             messages.success(request, _("You are signed up. We sent you a confirmation with a calendar file."))
@@ -232,7 +229,7 @@ def meeting_unregister(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     try:
         services.registration_cancel(registration=registration)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Your sign-up is cancelled."))
     return redirect("meeting_detail", slug=meeting.assembly.slug, pk=meeting.pk)
@@ -257,7 +254,7 @@ def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
         try:
             registration = services.guest_registration_confirm(registration_id=registration.pk)
         except ValidationError as error:
-            return _link_problem(request, _error_text(error))
+            return _link_problem(request, error_text(error))
     return render(
         request,
         "meetings/registration_confirm.html",
@@ -279,7 +276,7 @@ def registration_cancel_link(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.registration_cancel(registration=registration)
         except ValidationError as error:
-            return _link_problem(request, _error_text(error))
+            return _link_problem(request, error_text(error))
         done = True
     return render(
         request,
