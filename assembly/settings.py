@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "assembly.assemblies",
     "assembly.notify",
     "assembly.meetings",
+    "assembly.rotation",
     "assembly.demo",
 ]
 

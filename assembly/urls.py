@@ -17,6 +17,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("assembly.assemblies.urls")),
     path("", include("assembly.meetings.urls")),
+    path("", include("assembly.rotation.urls")),
     path("notify/", include("assembly.notify.urls")),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("assembly.accounts.urls")),

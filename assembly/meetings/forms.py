@@ -1,10 +1,13 @@
 from django import forms
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
 
-from assembly.common.i18n import BilingualFormMixin, localized_fields
-from assembly.meetings.models import DEFAULT_REMINDER_MINUTES, Meeting
+from assembly.accounts.models import User
+from assembly.common.i18n import BilingualFormMixin, language_codes, localized_fields, localized_value
+from assembly.meetings.models import DEFAULT_REMINDER_MINUTES, AgendaItem, Meeting
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -152,3 +155,105 @@ class GuestRegistrationForm(NeedsForm):
         if not alias:
             raise forms.ValidationError(_("Write a name or an alias."))
         return alias
+
+
+class AgendaItemForm(BilingualFormMixin, forms.ModelForm):
+    translated_fields = ("title", "notes")
+    required_translated_fields = ("title",)
+
+    class Meta:
+        model = AgendaItem
+        fields = [*localized_fields("title", "notes"), "duration", "parent", "owner", "owner_name"]
+        help_texts = {"duration": _("Parts of an item share its minutes.")}
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        parents = meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED, parent=None)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].empty_label = _("— a main item —")
+        self.fields["parent"].label_from_instance = lambda item: localized_value(item, "title").text
+        members = User.objects.filter(
+            memberships__assembly_id=meeting.assembly_id, memberships__status="active", is_active=True
+        ).order_by("display_name")
+        self.fields["owner"].queryset = members
+        self.fields["owner"].label_from_instance = lambda user: user.display_name
+        self.fields["owner"].empty_label = _("— nobody, or a name below —")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("owner") and cleaned.get("owner_name", "").strip():
+            self.add_error("owner_name", _("Choose a member or write a name, not both."))
+        return cleaned
+
+
+class ProposalForm(BilingualFormMixin, forms.ModelForm):
+    translated_fields = ("title", "notes")
+    required_translated_fields = ("title",)
+
+    class Meta:
+        model = AgendaItem
+        fields = [*localized_fields("title", "notes"), "duration"]
+        help_texts = {"duration": _("How long the assembly would need for it.")}
+
+
+class ProposalsDeadlineForm(forms.ModelForm):
+    """The view activates the assembly's time zone, so the deadline reads as local time."""
+
+    class Meta:
+        model = Meeting
+        fields = ["proposals_until"]
+        widgets = {"proposals_until": DateTimeInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proposals_until"].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+
+
+class MinutesForm(forms.Form):
+    """Attendance, then each item's decisions and next steps in every language."""
+
+    attendance = forms.IntegerField(label=_("People who attended"), min_value=0, max_value=100000, required=False)
+
+    def __init__(self, *args, items: list[AgendaItem], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        names = dict(settings.LANGUAGES)
+        for item in items:
+            for field, label in (("decisions", _("Decisions")), ("next_steps", _("Next steps"))):
+                for code in language_codes():
+                    name = self._name(item, field, code)
+                    self.fields[name] = forms.CharField(
+                        label=f"{label} ({names[code]})",
+                        required=False,
+                        widget=forms.Textarea(attrs={"rows": 3, "lang": code}),
+                        initial=getattr(item, build_localized_fieldname(field, code)),
+                    )
+
+    @staticmethod
+    def _name(item: AgendaItem, field: str, code: str) -> str:
+        return f"item{item.pk}_{field}_{code}"
+
+    def item_groups(self) -> list[tuple[AgendaItem, list[forms.BoundField]]]:
+        return [
+            (
+                item,
+                [
+                    self[self._name(item, field, code)]
+                    for field in ("decisions", "next_steps")
+                    for code in language_codes()
+                ],
+            )
+            for item in self.items
+        ]
+
+    def item_values(self) -> dict[int, dict]:
+        return {
+            item.pk: {
+                build_localized_fieldname(field, code): self.cleaned_data[self._name(item, field, code)].strip()
+                for field in ("decisions", "next_steps")
+                for code in language_codes()
+            }
+            for item in self.items
+        }

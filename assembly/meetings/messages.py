@@ -2,12 +2,13 @@
 
 from functools import lru_cache
 
+from django.db.models import Prefetch
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from assembly.meetings import links
 from assembly.meetings.calendars import calendar_for
-from assembly.meetings.models import Meeting, Registration
+from assembly.meetings.models import AgendaItem, Meeting, Registration
 from assembly.notify.links import absolute_url
 from assembly.notify.registry import (
     Attachment,
@@ -77,6 +78,52 @@ def _attendee_context(*, message, recipient: Recipient) -> dict | None:
     }
 
 
+def _agenda_for(meeting: Meeting) -> list[AgendaItem]:
+    return list(
+        meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED, parent=None)
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch("children", AgendaItem.objects.filter(status=AgendaItem.Status.ACCEPTED).select_related("owner"))
+        )
+    )
+
+
+def _agenda_context(*, message, recipient: Recipient) -> dict | None:
+    """The agenda, or the minutes, of a meeting, sent to one registration."""
+    context = _attendee_context(message=message, recipient=recipient)
+    if context is None:
+        return None
+    meeting = context["meeting"]
+    published = meeting.minutes_are_published if message.kind == "minutes_published" else meeting.agenda_is_published
+    if meeting.is_cancelled or not published:
+        return None
+    return {
+        **context,
+        "items": _agenda_for(meeting),
+        "updated": message.occasion not in ("", "v1"),
+        "agenda_url": absolute_url(
+            "agenda_detail", language=recipient.language, slug=meeting.assembly.slug, pk=meeting.pk
+        ),
+        "minutes_url": absolute_url(
+            "minutes_detail", language=recipient.language, slug=meeting.assembly.slug, pk=meeting.pk
+        ),
+    }
+
+
+def _proposal_context(*, message, recipient: Recipient) -> dict | None:
+    item = AgendaItem.objects.select_related("meeting__assembly").filter(pk=message.object_id).first()
+    if item is None or item.status != message.occasion:
+        return None
+    return {
+        **_meeting_context(item.meeting, recipient),
+        "item": item,
+        "accepted": item.status == AgendaItem.Status.ACCEPTED,
+        "agenda_url": absolute_url(
+            "agenda_detail", language=recipient.language, slug=item.meeting.assembly.slug, pk=item.meeting_id
+        ),
+    }
+
+
 def _capacity_context(*, message, recipient: Recipient) -> dict | None:
     meeting = Meeting.objects.select_related("assembly").filter(pk=message.object_id).first()
     if meeting is None or not meeting.is_published:
@@ -117,6 +164,9 @@ for kind in [
     MessageKind("meeting_reminder", _("Meeting reminders"), _attendee_context, optional=True, attachments=_ics),
     MessageKind("meeting_changed", _("Meeting changed"), _attendee_context, attachments=_ics),
     MessageKind("meeting_cancelled", _("Meeting cancelled"), _attendee_context, attachments=_ics),
+    MessageKind("agenda_published", _("Meeting agendas"), _agenda_context, optional=True),
+    MessageKind("minutes_published", _("Meeting minutes"), _agenda_context, optional=True),
+    MessageKind("agenda_proposal_decided", _("Answers to my agenda proposals"), _proposal_context),
     MessageKind(
         "meeting_capacity", _("Notices when a meeting you organize fills up"), _capacity_context, optional=True
     ),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assembly.assemblies.models import Assembly
+from assembly.common.i18n import localized_value
 
 DEFAULT_REMINDER_MINUTES = [24 * 60, 2 * 60]
 
@@ -64,6 +65,20 @@ class Meeting(models.Model):
     reminder_minutes = models.JSONField(_("reminders"), default=default_reminders, blank=True)
     # Bumped on each change of time or place: the calendar SEQUENCE and the occasion of "meeting changed".
     sequence = models.PositiveIntegerField(default=0)
+    agenda_published_at = models.DateTimeField(null=True, blank=True)
+    # The last edit of a published agenda, shown to readers as "updated".
+    agenda_changed_at = models.DateTimeField(null=True, blank=True)
+    agenda_announced_at = models.DateTimeField(null=True, blank=True)
+    # Bumped each time people are told about the agenda: the occasion of its message.
+    agenda_version = models.PositiveIntegerField(default=0)
+    proposals_until = models.DateTimeField(
+        _("members can propose items until"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty if members cannot propose items."),
+    )
+    attendance = models.PositiveIntegerField(_("people who attended"), null=True, blank=True)
+    minutes_published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,6 +126,89 @@ class Meeting(models.Model):
     @property
     def duration(self) -> timedelta:
         return self.ends_at - self.starts_at
+
+    @property
+    def length_minutes(self) -> int:
+        return int(self.duration.total_seconds() // 60)
+
+    @property
+    def agenda_is_published(self) -> bool:
+        return self.agenda_published_at is not None
+
+    @property
+    def agenda_has_unannounced_changes(self) -> bool:
+        return (
+            self.agenda_is_published
+            and self.agenda_changed_at is not None
+            and (self.agenda_announced_at is None or self.agenda_changed_at > self.agenda_announced_at)
+        )
+
+    @property
+    def minutes_are_published(self) -> bool:
+        return self.minutes_published_at is not None
+
+    @property
+    def takes_proposals(self) -> bool:
+        return self.proposals_until is not None and self.proposals_until > timezone.now() and not self.is_cancelled
+
+
+class AgendaItem(models.Model):
+    """A point of a meeting's agenda, or a member's proposal for one; sub-items split their parent's time."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("On the agenda")
+        DECLINED = "declined", _("Declined")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", verbose_name=_("part of")
+    )
+    title = models.CharField(_("title"), max_length=140)
+    notes = models.TextField(_("notes"), blank=True)
+    duration = models.PositiveSmallIntegerField(
+        _("minutes"), validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("led by (member)"),
+    )
+    owner_name = models.CharField(
+        _("led by (name)"), max_length=60, blank=True, help_text=_("For someone without an account, such as a guest.")
+    )
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decisions = models.TextField(_("decisions"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        indexes = [models.Index(fields=["meeting", "status", "position"], name="agenda_item_order")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def leader(self) -> str:
+        return self.owner.display_name if self.owner_id else self.owner_name
+
+    @property
+    def has_decisions(self) -> bool:
+        return bool(localized_value(self, "decisions").text)
+
+    @property
+    def has_next_steps(self) -> bool:
+        return bool(localized_value(self, "next_steps").text)
 
 
 class Registration(models.Model):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -258,6 +258,16 @@ def meeting_update(*, meeting: Meeting, **fields) -> Meeting:
             {
                 "capacity": _("%(count)s people already have a seat; the meeting needs at least that many.")
                 % {"count": meeting.seats_taken}
+            }
+        )
+    agenda_minutes = (
+        meeting.agenda_items.filter(status="accepted", parent=None).aggregate(total=Sum("duration"))["total"] or 0
+    )
+    if agenda_minutes > meeting.length_minutes > 0:
+        raise ValidationError(
+            {
+                "ends_at": _("The agenda takes %(agenda)d minutes, %(over)d more than this meeting would last.")
+                % {"agenda": agenda_minutes, "over": agenda_minutes - meeting.length_minutes}
             }
         )
     changed_place = any(old[name] != fields[name] for name in fields if name in PLACE_FIELDS)

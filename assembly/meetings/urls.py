@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assembly.meetings import views
+from assembly.meetings import agenda_views, views
 
 urlpatterns = [
     path("a/<slug:slug>/meetings/", views.meeting_list, name="meeting_list"),
@@ -17,6 +17,27 @@ urlpatterns = [
     path("a/<slug:slug>/m/<int:pk>/attendees/", views.meeting_attendees, name="meeting_attendees"),
     path("a/<slug:slug>/m/<int:pk>/attendees.csv", views.meeting_attendees_csv, name="meeting_attendees_csv"),
     path("a/<slug:slug>/m/<int:pk>/meeting.ics", views.meeting_ics, name="meeting_ics"),
+    path("a/<slug:slug>/m/<int:pk>/agenda/", agenda_views.agenda_detail, name="agenda_detail"),
+    path("a/<slug:slug>/m/<int:pk>/agenda/add/", agenda_views.agenda_item_create, name="agenda_item_create"),
+    path("a/<slug:slug>/m/<int:pk>/agenda/publish/", agenda_views.agenda_publish, name="agenda_publish"),
+    path("a/<slug:slug>/m/<int:pk>/agenda/announce/", agenda_views.agenda_announce, name="agenda_announce"),
+    path("a/<slug:slug>/m/<int:pk>/agenda/deadline/", agenda_views.agenda_deadline, name="agenda_deadline"),
+    path("a/<slug:slug>/m/<int:pk>/agenda/propose/", agenda_views.agenda_propose, name="agenda_propose"),
+    path("a/<slug:slug>/m/<int:pk>/agenda/<int:item_pk>/edit/", agenda_views.agenda_item_edit, name="agenda_item_edit"),
+    path(
+        "a/<slug:slug>/m/<int:pk>/agenda/<int:item_pk>/delete/",
+        agenda_views.agenda_item_delete,
+        name="agenda_item_delete",
+    ),
+    path("a/<slug:slug>/m/<int:pk>/agenda/<int:item_pk>/move/", agenda_views.agenda_item_move, name="agenda_item_move"),
+    path(
+        "a/<slug:slug>/m/<int:pk>/agenda/<int:item_pk>/decide/",
+        agenda_views.agenda_proposal_decide,
+        name="agenda_proposal_decide",
+    ),
+    path("a/<slug:slug>/m/<int:pk>/minutes/", agenda_views.minutes_detail, name="minutes_detail"),
+    path("a/<slug:slug>/m/<int:pk>/minutes/edit/", agenda_views.minutes_edit, name="minutes_edit"),
+    path("a/<slug:slug>/m/<int:pk>/minutes/publish/", agenda_views.minutes_publish, name="minutes_publish"),
     path("r/confirm/<str:token>/", views.registration_confirm, name="registration_confirm"),
     path("r/cancel/<str:token>/", views.registration_cancel_link, name="registration_cancel_link"),
     path("meetings/mine/", views.my_meetings, name="my_meetings"),

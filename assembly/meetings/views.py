@@ -89,6 +89,7 @@ def meeting_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "meeting": meeting,
             "registration": registration if registration and registration.holds_place else None,
             "can_edit": can_edit,
+            "is_member": bool(membership and membership.is_active),
             "show_address": _can_see_address(meeting, registration, membership),
             "needs_form": NeedsForm(meeting=meeting),
             "guest_form": GuestRegistrationForm(meeting=meeting),

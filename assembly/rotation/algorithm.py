@@ -80,7 +80,7 @@ class _History:
         return (self.counts[(person.id, role_id)], last is not None, last, self.totals[person.id], person.id)
 
 
-def _can_take(person: Person, slot: Slot, *, require_registration: bool) -> bool:
+def can_take(person: Person, slot: Slot, *, require_registration: bool) -> bool:
     return (
         slot.role_id in person.willing
         and not person.away
@@ -107,6 +107,15 @@ def _why_unfilled(slot: Slot, people: Sequence[Person], *, require_registration:
     return Unfilled.ALL_BUSY
 
 
+def queue_for(
+    slot: Slot, people: Sequence[Person], history: Iterable[Service], *, require_registration: bool = False
+) -> list[Person]:
+    """Everyone who could take the role, in the order the rotation would ask them."""
+    past = _History.of(history)
+    eligible = [p for p in people if can_take(p, slot, require_registration=require_registration)]
+    return sorted(eligible, key=lambda p: past.order(p, slot.role_id))
+
+
 def propose(
     slots: Sequence[Slot],
     people: Sequence[Person],
@@ -118,7 +127,7 @@ def propose(
     past = _History.of(history)
     busy: set[int] = set()
     eligible = {
-        slot.role_id: [p for p in people if _can_take(p, slot, require_registration=require_registration)]
+        slot.role_id: [p for p in people if can_take(p, slot, require_registration=require_registration)]
         for slot in slots
     }
     chosen: dict[int, Proposal] = {}
@@ -149,6 +158,6 @@ def _trainee_for(slot: Slot, people, busy: set[int], past: _History, *, require_
         for p in people
         if p.id not in busy
         and slot.role_id not in p.trained
-        and _can_take(p, untrained, require_registration=require_registration)
+        and can_take(p, untrained, require_registration=require_registration)
     ]
     return min(trainees, key=lambda p: past.order(p, slot.role_id), default=None)

@@ -1,0 +1,72 @@
+"""The messages the rotation sends, registered with the outbox; each renders emails/<kind>_*.txt|html."""
+
+from django.utils.translation import gettext_lazy as _
+
+from assembly.assemblies.models import Membership
+from assembly.notify.links import absolute_url
+from assembly.notify.registry import MessageKind, Recipient, recipient_key, register_kind, register_recipients
+from assembly.rotation.models import Assignment, Swap
+
+
+def membership_recipient(pk: int) -> Recipient | None:
+    """A member of an assembly, reached as their account; their opt-outs follow the account."""
+    membership = Membership.objects.select_related("user").filter(pk=pk, status=Membership.Status.ACTIVE).first()
+    if membership is None or not membership.user.is_active:
+        return None
+    user = membership.user
+    return Recipient(user.email, user.language, user.display_name, recipient_key("user", user.pk))
+
+
+def _roles_url(meeting, recipient: Recipient) -> str:
+    return absolute_url("meeting_roles", language=recipient.language, slug=meeting.assembly.slug, pk=meeting.pk)
+
+
+def _assignment_context(*, message, recipient: Recipient) -> dict | None:
+    assignment = (
+        Assignment.objects.select_related("role_type", "meeting__assembly").filter(pk=message.object_id).first()
+    )
+    if assignment is None or assignment.status != Assignment.Status.ASKED or assignment.meeting.is_past:
+        return None
+    meeting = assignment.meeting
+    return {
+        "assignment": assignment,
+        "role": assignment.role_type,
+        "meeting": meeting,
+        "assembly": meeting.assembly,
+        "time_zone": meeting.assembly.time_zone,
+        "roles_url": _roles_url(meeting, recipient),
+    }
+
+
+def _swap_context(*, message, recipient: Recipient) -> dict | None:
+    swap = (
+        Swap.objects.select_related(
+            "offered__role_type", "offered__meeting__assembly", "wanted__role_type", "offered__membership__user"
+        )
+        .filter(pk=message.object_id)
+        .first()
+    )
+    if swap is None or (message.kind == "role_swap_asked" and swap.status != Swap.Status.ASKED):
+        return None
+    meeting = swap.offered.meeting
+    return {
+        "swap": swap,
+        "accepted": swap.status == Swap.Status.ACCEPTED,
+        "offered_role": swap.offered.role_type,
+        "wanted_role": swap.wanted.role_type,
+        "asker": swap.offered.membership.user.display_name if swap.offered.membership_id else "",
+        "meeting": meeting,
+        "assembly": meeting.assembly,
+        "time_zone": meeting.assembly.time_zone,
+        "roles_url": _roles_url(meeting, recipient),
+    }
+
+
+register_recipients("membership", membership_recipient)
+
+for kind in [
+    MessageKind("role_asked", _("Meeting roles I am asked to take"), _assignment_context),
+    MessageKind("role_swap_asked", _("Requests to swap meeting roles"), _swap_context),
+    MessageKind("role_swap_answered", _("Answers to my swap requests"), _swap_context),
+]:
+    register_kind(kind)
