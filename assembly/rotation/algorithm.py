@@ -125,21 +125,22 @@ def propose(
 ) -> list[Proposal]:
     """Propose one person (or an unfilled reason) per slot, in the order the slots were given."""
     past = _History.of(history)
-    busy: set[int] = set()
     eligible = {
-        slot.role_id: [p for p in people if can_take(p, slot, require_registration=require_registration)]
+        slot.role_id: sorted(
+            (p for p in people if can_take(p, slot, require_registration=require_registration)),
+            key=lambda p, role_id=slot.role_id: past.order(p, role_id),
+        )
         for slot in slots
     }
+    holder = _match(slots, eligible)
+    busy = set(holder.values())
     chosen: dict[int, Proposal] = {}
-    for slot in sorted(slots, key=lambda s: len(eligible[s.role_id])):
-        free = [p for p in eligible[slot.role_id] if p.id not in busy]
-        if not free:
+    for slot in slots:
+        if slot.role_id in holder:
+            chosen[slot.role_id] = Proposal(slot.role_id, holder[slot.role_id])
+        else:
             reason = _why_unfilled(slot, people, require_registration=require_registration)
             chosen[slot.role_id] = Proposal(slot.role_id, None, unfilled=reason)
-            continue
-        person = min(free, key=lambda p: past.order(p, slot.role_id))
-        busy.add(person.id)
-        chosen[slot.role_id] = Proposal(slot.role_id, person.id)
     for slot in slots:
         proposal = chosen[slot.role_id]
         if slot.requires_training and proposal.person_id is not None:
@@ -148,6 +149,49 @@ def propose(
                 busy.add(trainee.id)
                 chosen[slot.role_id] = Proposal(slot.role_id, proposal.person_id, shadow_id=trainee.id)
     return [chosen[slot.role_id] for slot in slots]
+
+
+def _match(slots: Sequence[Slot], eligible: dict[int, list[Person]]) -> dict[int, int]:
+    """Give each role a person, fairest first, filling as many roles as can be filled.
+
+    Scarce roles go first. When a role finds everyone busy, people are moved along a chain of
+    roles they can also take, if that frees someone for it. When nothing can move, a role earlier
+    in the list takes its person from the latest role they hold: the list order is the priority.
+    """
+    holder: dict[int, int] = {}
+    role_of: dict[int, int] = {}
+
+    def give(role_id: int, person_id: int) -> None:
+        holder[role_id] = person_id
+        role_of[person_id] = role_id
+
+    def reroute(role_id: int, visited: set[int]) -> bool:
+        """Find someone for `role_id`, moving holders to other roles they can take if need be."""
+        free = next((p for p in eligible[role_id] if p.id not in role_of and p.id not in visited), None)
+        if free is not None:
+            give(role_id, free.id)
+            return True
+        for person in eligible[role_id]:
+            if person.id in visited or person.id not in role_of:
+                continue
+            visited.add(person.id)
+            if reroute(role_of[person.id], visited):
+                give(role_id, person.id)
+                return True
+        return False
+
+    for slot in sorted(slots, key=lambda s: len(eligible[s.role_id])):
+        reroute(slot.role_id, set())
+    rank = {slot.role_id: index for index, slot in enumerate(slots)}
+    for slot in slots:
+        if slot.role_id in holder:
+            continue
+        later = [p for p in eligible[slot.role_id] if p.id in role_of and rank[role_of[p.id]] > rank[slot.role_id]]
+        if later:
+            person = max(later, key=lambda p: rank[role_of[p.id]])
+            del holder[role_of[person.id]]
+            give(slot.role_id, person.id)
+    return holder
 
 
 def _trainee_for(slot: Slot, people, busy: set[int], past: _History, *, require_registration: bool) -> Person | None:

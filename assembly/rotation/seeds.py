@@ -1,4 +1,7 @@
-"""The meeting roles every assembly starts with, in both languages; coordinators change them later."""
+"""The meeting roles every assembly starts with, in both languages; coordinators change them later.
+
+The order is the priority: when there are too few people, roles earlier in the list are filled first.
+"""
 
 SEEDED_ROLES = [
     {
@@ -10,11 +13,13 @@ SEEDED_ROLES = [
         "requires_training": True,
     },
     {
-        "key": "co-facilitator",
-        "name_en": "Co-facilitator",
-        "name_es": "Cofacilitación",
-        "description_en": "Supports the facilitator and takes over when needed.",
-        "description_es": "Apoya a quien facilita y toma el relevo cuando hace falta.",
+        "key": "interpreter",
+        "name_en": "Interpreter",
+        "name_es": "Interpretación",
+        "description_en": "Interprets between English and Spanish so everyone can take part.",
+        "description_es": "Interpreta entre inglés y español para que todas las personas participen.",
+        "language_from": "en",
+        "language_to": "es",
     },
     {
         "key": "note-taker",
@@ -38,20 +43,18 @@ SEEDED_ROLES = [
         "description_es": "Lleva la lista de quienes piden la palabra, con prioridad para quien aún no habló.",
     },
     {
+        "key": "co-facilitator",
+        "name_en": "Co-facilitator",
+        "name_es": "Cofacilitación",
+        "description_en": "Supports the facilitator and takes over when needed.",
+        "description_es": "Apoya a quien facilita y toma el relevo cuando hace falta.",
+    },
+    {
         "key": "vibes-watcher",
         "name_en": "Vibes-watcher",
         "name_es": "Cuidado del ambiente",
         "description_en": "Watches the mood of the room and calls a pause when people need one.",
         "description_es": "Está atenta al ánimo de la sala y propone una pausa cuando hace falta.",
-    },
-    {
-        "key": "interpreter",
-        "name_en": "Interpreter",
-        "name_es": "Interpretación",
-        "description_en": "Interprets between English and Spanish so everyone can take part.",
-        "description_es": "Interpreta entre inglés y español para que todas las personas participen.",
-        "language_from": "en",
-        "language_to": "es",
     },
     {
         "key": "greeter",

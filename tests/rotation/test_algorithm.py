@@ -45,6 +45,20 @@ def test_propose_fills_the_scarce_role_first():
     assert propose(slots, people, []) == [Proposal(NOTES, 2), Proposal(INTERPRETER, 1)]
 
 
+def test_propose_moves_a_holder_along_a_chain_to_fill_one_more_role():
+    # 1 could take notes or time, 2 only notes: whatever the order, both roles get someone.
+    people = [Person(1, willing=frozenset({NOTES, TIME})), Person(2, willing=frozenset({NOTES}))]
+    history = [Service(2, NOTES, 1)]
+    assert propose([Slot(NOTES), Slot(TIME)], people, history) == [Proposal(NOTES, 2), Proposal(TIME, 1)]
+
+
+def test_propose_gives_an_earlier_role_priority_when_not_all_can_be_filled():
+    # One person for two roles: the role listed first gets them, and the other says why it is empty.
+    person = Person(1, willing=frozenset({FACILITATOR, TIME}), trained=frozenset({FACILITATOR}))
+    proposals = propose([Slot(FACILITATOR, requires_training=True), Slot(TIME)], [person], [])
+    assert proposals == [Proposal(FACILITATOR, 1), Proposal(TIME, None, unfilled=Unfilled.ALL_BUSY)]
+
+
 def test_propose_names_why_a_role_is_unfilled():
     interpreting = Slot(INTERPRETER, language_pair=frozenset({"en", "es"}))
     trained_only = Slot(FACILITATOR, requires_training=True)

@@ -13,8 +13,11 @@ from django.utils import timezone
 
 from assembly.accounts.models import User
 from assembly.assemblies.models import Assembly, Membership, Zone
+from assembly.meetings import agenda
 from assembly.meetings import services as meeting_services
-from assembly.meetings.models import Meeting, Registration
+from assembly.meetings.models import AgendaItem, Meeting, Registration
+from assembly.rotation import services as rotation_services
+from assembly.rotation.models import Absence, Assignment, RoleType, RotationProfile, Willingness
 
 DEMO_PASSWORD = "demo-asamblea-2026"
 
@@ -119,6 +122,8 @@ class Command(BaseCommand):
             )
 
         self._meetings(main, people)
+        self._rotation(main, people)
+        self._agendas(main, people)
 
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
         for email, name, language, role in PEOPLE:
@@ -163,6 +168,150 @@ class Command(BaseCommand):
             )
         Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PUBLISHED, seats_taken=len(attendees))
 
+    def _rotation(self, assembly: Assembly, people: dict) -> None:
+        """What each demo member offers the rotation, one member's dates away, and last meeting's roles."""
+        roles = {role.key: role for role in RoleType.objects.filter(assembly=assembly)}
+        for email, (willing, trained, languages) in ROTATION.items():
+            membership = Membership.objects.get(assembly=assembly, user=people[email])
+            for key in willing:
+                Willingness.objects.get_or_create(
+                    membership=membership, role_type=roles[key], defaults={"trained": key in trained}
+                )
+            RotationProfile.objects.get_or_create(membership=membership, defaults={"languages": languages})
+        dee = Membership.objects.get(assembly=assembly, user=people["neighbor@example.org"])
+        today = timezone.localdate()
+        if not Absence.objects.filter(membership=dee).exists():
+            Absence.objects.create(
+                membership=dee, starts_on=today + timedelta(days=5), ends_on=today + timedelta(days=8)
+            )
+        past = assembly.meetings.filter(title_en=PAST_MEETING).first()
+        if past is not None and not past.assignments.exists():
+            for email, key in PAST_ROLES:
+                Assignment.objects.create(
+                    meeting=past,
+                    role_type=roles[key],
+                    membership=Membership.objects.get(assembly=assembly, user=people[email]),
+                    status=Assignment.Status.ACCEPTED,
+                )
+
+    def _agendas(self, assembly: Assembly, people: dict) -> None:
+        """A published agenda with a member's proposal waiting, roles asked and answered; past minutes."""
+        upcoming = assembly.meetings.filter(title_en=NEXT_MEETING).first()
+        if upcoming is not None and not upcoming.agenda_items.exists():
+            self._agenda(upcoming, AGENDA, people)
+            Meeting.objects.filter(pk=upcoming.pk).update(proposals_until=upcoming.starts_at - timedelta(days=1))
+            agenda.agenda_proposal_create(meeting=upcoming, user=people["vecina@example.org"], duration=10, **PROPOSAL)
+            agenda.agenda_publish(meeting=upcoming)
+            rotation_services.roles_confirm(meeting=upcoming)
+            for assignment in upcoming.assignments.filter(membership__user__in=[people[e] for e in ACCEPTING]):
+                rotation_services.assignment_answer(assignment=assignment, user=assignment.membership.user, accept=True)
+        past = assembly.meetings.filter(title_en=PAST_MEETING).first()
+        if past is not None and not past.agenda_items.exists():
+            items = self._agenda(past, PAST_AGENDA, people)
+            for item, minutes in zip(items, PAST_MINUTES, strict=True):
+                for name, value in minutes.items():
+                    setattr(item, name, value)
+                item.save()
+            now = timezone.now()
+            Meeting.objects.filter(pk=past.pk).update(
+                attendance=23, agenda_published_at=past.starts_at - timedelta(days=2), minutes_published_at=now
+            )
+
+    def _agenda(self, meeting: Meeting, spec: list, people: dict) -> list[AgendaItem]:
+        made = []
+        for fields, parts in spec:
+            owner = people.get(fields.get("owner", ""))
+            item = AgendaItem.objects.create(
+                meeting=meeting,
+                position=len(made),
+                owner=owner,
+                **{k: v for k, v in fields.items() if k != "owner"},
+            )
+            made.append(item)
+            for position, part in enumerate(parts):
+                AgendaItem.objects.create(meeting=meeting, parent=item, position=position, **part)
+        return made
+
+
+NEXT_MEETING = "Neighborhood assembly: rent and the rapid-response network"
+PAST_MEETING = "Assembly: choosing this season's priorities"
+
+# email: (roles willing, roles trained for, languages spoken)
+ROTATION = {
+    "coordinadora@example.org": (["facilitator", "interpreter", "vibes-watcher"], ["facilitator"], ["en", "es"]),
+    "facilitator@example.org": (["facilitator", "co-facilitator", "timekeeper", "note-taker"], ["facilitator"], ["en"]),
+    "vecina@example.org": (["note-taker", "greeter", "vibes-watcher", "facilitator"], [], ["es"]),
+    "neighbor@example.org": (["timekeeper", "stack-keeper", "greeter"], [], ["en"]),
+}
+PAST_ROLES = [
+    ("facilitator@example.org", "facilitator"),
+    ("coordinadora@example.org", "interpreter"),
+    ("neighbor@example.org", "timekeeper"),
+    ("vecina@example.org", "greeter"),
+]
+ACCEPTING = ["coordinadora@example.org", "facilitator@example.org"]
+
+AGENDA = [
+    (
+        {
+            "title_en": "Welcome, introductions and roles",
+            "title_es": "Bienvenida, presentaciones y roles",
+            "duration": 15,
+            "owner": "facilitator@example.org",
+        },
+        [],
+    ),
+    (
+        {
+            "title_en": "Rent increases on Elm Street",
+            "title_es": "Aumentos de alquiler en la calle Elm",
+            "notes_en": "Reports from the buildings, then what we ask the landlord.",
+            "notes_es": "Informes de los edificios y luego qué le pedimos al propietario.",
+            "duration": 45,
+            "owner": "vecina@example.org",
+        },
+        [
+            {"title_en": "Reports from each building", "title_es": "Informes de cada edificio", "duration": 20},
+            {"title_en": "Our letter to the landlord", "title_es": "Nuestra carta al propietario", "duration": 20},
+        ],
+    ),
+    (
+        {
+            "title_en": "Training new rapid-response members",
+            "title_es": "Formación de nuevos miembros de la red de respuesta",
+            "duration": 40,
+            "owner_name": "Marta (legal observer, guest)",
+        },
+        [],
+    ),
+    (
+        {"title_en": "Announcements and closing", "title_es": "Anuncios y cierre", "duration": 15},
+        [],
+    ),
+]
+PROPOSAL = {
+    "title_es": "Cruce peatonal frente a la escuela",
+    "notes_es": "Juntar firmas para pedir un guardia de cruce.",
+}
+PAST_AGENDA = [
+    ({"title_en": "Choosing three priorities", "title_es": "Elegir tres prioridades", "duration": 60}, []),
+    ({"title_en": "Next steps and volunteers", "title_es": "Próximos pasos y voluntarios", "duration": 30}, []),
+]
+PAST_MINUTES = [
+    {
+        "decisions_en": "Our priorities this season: rent, the school crossing, and the response network.",
+        "decisions_es": "Nuestras prioridades de la temporada: alquileres, el cruce de la escuela y la red de "
+        "respuesta.",
+        "next_steps_en": "Lupe gathers the rent reports from each building before the next assembly.",
+        "next_steps_es": "Lupe junta los informes de alquiler de cada edificio antes de la próxima asamblea.",
+    },
+    {
+        "decisions_en": "Dee and Sam lead the training of new rapid-response members.",
+        "decisions_es": "Dee y Sam coordinan la formación de nuevos miembros de la red de respuesta.",
+        "next_steps_en": "Sam books the library room for the know-your-rights workshop.",
+        "next_steps_es": "Sam reserva la sala de la biblioteca para el taller de derechos.",
+    },
+]
 
 MEETINGS = [
     {
@@ -185,7 +334,12 @@ MEETINGS = [
         "days": 3,
         "hours": 2,
         "status": Meeting.Status.PUBLISHED,
-        "signups": ["vecina@example.org", "neighbor@example.org", "facilitator@example.org"],
+        "signups": [
+            "vecina@example.org",
+            "neighbor@example.org",
+            "facilitator@example.org",
+            "coordinadora@example.org",
+        ],
     },
     {
         "title_en": "Know-your-rights workshop",
