@@ -10,8 +10,9 @@ _MAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
 
 class AccountAdapter(DefaultAccountAdapter):
     def post_login(self, request, user, **kwargs):
-        """Land a member in their preferred language, on the page they asked for."""
-        response = super().post_login(request, user, **kwargs)
+        """Land a member in their preferred language, on the page they asked for, greeted in it."""
+        with translation.override(user.language):
+            response = super().post_login(request, user, **kwargs)
         if response.has_header("Location"):
             response["Location"] = translate_url(response["Location"], user.language)
         return response

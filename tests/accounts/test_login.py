@@ -53,6 +53,14 @@ def test_login_applies_preferred_language(client):
     assertContains(client.get(response.url), '<html lang="es">')
 
 
+def test_login_greets_in_the_preferred_language_from_an_english_page(client):
+    user = UserFactory(language="es", display_name="Marisol")
+
+    response = client.post(LOGIN, {"login": user.email, "password": PASSWORD}, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == ["Ha iniciado sesión exitosamente como Marisol."]
+
+
 def test_login_keeps_next_page_in_preferred_language(client, assembly):
     user = UserFactory(language="es")
 
