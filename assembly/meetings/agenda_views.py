@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -113,8 +113,7 @@ def agenda_item_edit(request: HttpRequest, slug: str, pk: int, item_pk: int) -> 
     return _item_form_page(request, meeting, form, item)
 
 
-def _item_action(request: HttpRequest, slug: str, pk: int, item_pk: int, action, success: str | None) -> HttpResponse:
-    item = _get_item_for_facilitator(request, slug, pk, item_pk)
+def _item_action(request: HttpRequest, item: AgendaItem, action, success: str | None) -> HttpResponse:
     try:
         action(item)
     except ValidationError as error:
@@ -128,30 +127,36 @@ def _item_action(request: HttpRequest, slug: str, pk: int, item_pk: int, action,
 @login_required
 @require_POST
 def agenda_item_delete(request: HttpRequest, slug: str, pk: int, item_pk: int) -> HttpResponse:
-    return _item_action(
-        request, slug, pk, item_pk, lambda item: agenda.agenda_item_delete(item=item), _("The item is removed.")
-    )
+    item = _get_item_for_facilitator(request, slug, pk, item_pk)
+    # A proposal is answered with a decision, which its proposer hears of; removing it would tell nobody.
+    if item.status != Status.ACCEPTED:
+        raise Http404
+    return _item_action(request, item, lambda item: agenda.agenda_item_delete(item=item), _("The item is removed."))
 
 
 @login_required
 @require_POST
 def agenda_item_move(request: HttpRequest, slug: str, pk: int, item_pk: int) -> HttpResponse:
+    item = _get_item_for_facilitator(request, slug, pk, item_pk)
     up = request.POST.get("direction") == "up"
-    return _item_action(request, slug, pk, item_pk, lambda item: agenda.agenda_item_move(item=item, up=up), None)
+    return _item_action(request, item, lambda item: agenda.agenda_item_move(item=item, up=up), None)
 
 
 @login_required
 @require_POST
 def agenda_proposal_decide(request: HttpRequest, slug: str, pk: int, item_pk: int) -> HttpResponse:
-    accept = request.POST.get("decision") == "accept"
+    item = _get_item_for_facilitator(request, slug, pk, item_pk)
+    # The member is told either way and a decision cannot be taken back, so a missing answer is not a "no".
+    decision = request.POST.get("decision")
+    if decision not in {"accept", "decline"}:
+        raise BadRequest("The decision must be accept or decline.")
+    accept = decision == "accept"
     success = (
         _("The proposal is on the agenda. We told the member.")
         if accept
         else _("The proposal is declined. We told the member.")
     )
-    return _item_action(
-        request, slug, pk, item_pk, lambda item: agenda.agenda_proposal_decide(item=item, accept=accept), success
-    )
+    return _item_action(request, item, lambda item: agenda.agenda_proposal_decide(item=item, accept=accept), success)
 
 
 def _meeting_action(request: HttpRequest, slug: str, pk: int, action, success: str) -> HttpResponse:

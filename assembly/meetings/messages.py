@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from assembly.assemblies.models import Membership
 from assembly.meetings import links
 from assembly.meetings.calendars import calendar_for
 from assembly.meetings.models import AgendaItem, Meeting, Registration
@@ -100,6 +101,10 @@ def _agenda_context(*, message, recipient: Recipient) -> dict | None:
     return {
         **context,
         "items": _agenda_for(meeting),
+        # The minutes online are for members; anyone else who had a seat reads them in the mail.
+        "is_member": Membership.objects.filter(
+            assembly_id=meeting.assembly_id, user_id=context["registration"].user_id, status=Membership.Status.ACTIVE
+        ).exists(),
         "updated": message.occasion not in ("", "v1"),
         "agenda_url": absolute_url(
             "agenda_detail", language=recipient.language, slug=meeting.assembly.slug, pk=meeting.pk

@@ -72,3 +72,22 @@ class AbsenceForm(forms.ModelForm):
         model = Absence
         fields = ["starts_on", "ends_on"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        # Said here, or the model's check constraint would answer in its own technical words.
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("The day you are back must not be before the day you leave."))
+        return cleaned
+
+
+class AnswerForm(forms.Form):
+    """Yes or no to a role or a swap; anything else is refused, so a stray POST never declines for someone."""
+
+    # The buttons send these values; the labels are never shown.
+    answer = forms.ChoiceField(choices=[(value, value) for value in ("accept", "decline", "refuse")])
+
+    @property
+    def accepted(self) -> bool:
+        return self.cleaned_data["answer"] == "accept"

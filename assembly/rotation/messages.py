@@ -25,7 +25,10 @@ def _assignment_context(*, message, recipient: Recipient) -> dict | None:
     assignment = (
         Assignment.objects.select_related("role_type", "meeting__assembly").filter(pk=message.object_id).first()
     )
-    if assignment is None or assignment.status != Assignment.Status.ASKED or assignment.meeting.is_past:
+    if assignment is None or assignment.meeting.is_past or assignment.meeting.is_cancelled:
+        return None
+    expected = Assignment.Status.REPLACED if message.kind == "role_released" else Assignment.Status.ASKED
+    if assignment.status != expected:
         return None
     meeting = assignment.meeting
     return {
@@ -66,6 +69,7 @@ register_recipients("membership", membership_recipient)
 
 for kind in [
     MessageKind("role_asked", _("Meeting roles I am asked to take"), _assignment_context),
+    MessageKind("role_released", _("Meeting roles given to someone else"), _assignment_context),
     MessageKind("role_swap_asked", _("Requests to swap meeting roles"), _swap_context),
     MessageKind("role_swap_answered", _("Answers to my swap requests"), _swap_context),
 ]:

@@ -142,6 +142,12 @@ def _lock(meeting: Meeting) -> Meeting:
     return Meeting.objects.select_for_update().select_related("assembly").get(pk=meeting.pk)
 
 
+def _why_unfilled(slot: algorithm.Slot, everyone: list[algorithm.Person], *, require: bool) -> str:
+    """Why nobody free could take a role, judged against every member: someone able but busy means ALL_BUSY."""
+    (alone,) = algorithm.propose([slot], everyone, [], require_registration=require)
+    return Assignment.Reason.ALL_BUSY if alone.person_id is not None else alone.unfilled.value
+
+
 def _fill(meeting: Meeting, roles: list[RoleType], *, status: str) -> list[Assignment]:
     """Propose people for roles nobody holds, leaving out everyone who already has a role here."""
     holding = meeting.assignments.filter(status__in=Assignment.HOLDING)
@@ -150,16 +156,17 @@ def _fill(meeting: Meeting, roles: list[RoleType], *, status: str) -> list[Assig
     roles = [role for role in roles if (role.pk, False) not in taken]
     if not roles:
         return []
-    people = [person for person in people_for(meeting) if person.id not in busy]
+    everyone = people_for(meeting)
+    people = [person for person in everyone if person.id not in busy]
     require = requires_registration(meeting)
-    proposals = algorithm.propose(
-        [slot_for(r) for r in roles], people, history_before(meeting), require_registration=require
-    )
+    slots = {role.pk: slot_for(role) for role in roles}
+    proposals = algorithm.propose(list(slots.values()), people, history_before(meeting), require_registration=require)
     declined_roles = set(meeting.assignments.filter(status=Status.DECLINED).values_list("role_type_id", flat=True))
     rows = []
     for proposal in proposals:
         if proposal.person_id is None:
-            reason = proposal.unfilled.value
+            # The proposal saw only the people still free; the reason must count those holding another role.
+            reason = _why_unfilled(slots[proposal.role_id], everyone, require=require)
             if reason == Assignment.Reason.NO_WILLING and proposal.role_id in declined_roles:
                 reason = Assignment.Reason.ALL_DECLINED
             rows.append(
@@ -207,6 +214,8 @@ def roles_confirm(*, meeting: Meeting) -> int:
     """Confirm the proposal and ask each person; with no proposal yet, make one first. Return how many were asked."""
     meeting = _lock(meeting)
     _check_upcoming(meeting)
+    if meeting.status == Meeting.Status.DRAFT:
+        raise ValidationError(_("Publish the meeting first: members cannot open a draft to answer."))
     if not meeting.assignments.filter(status__in=Assignment.ACTIVE).exists():
         _fill(meeting, needed_roles(meeting), status=Status.PROPOSED)
     proposed = list(meeting.assignments.filter(status=Status.PROPOSED))
@@ -258,8 +267,18 @@ def assignment_change(*, assignment: Assignment, membership: Membership) -> Assi
         return assignment
     Assignment.objects.filter(pk=assignment.pk).update(status=Status.REPLACED)
     messages_drop_pending(kind="role_asked", object_id=assignment.pk)
+    _withdraw_swaps(assignment)
+    # The person who was asked, or had accepted, hears they are free of it.
+    messages_enqueue([Outgoing("role_released", recipient_key("membership", assignment.membership_id), assignment.pk)])
     return Assignment.objects.create(
         meeting=meeting, role_type=assignment.role_type, membership=membership, status=Status.PROPOSED
+    )
+
+
+def _withdraw_swaps(assignment: Assignment) -> None:
+    """Close the open swaps of a role its holder no longer has."""
+    Swap.objects.filter(Q(offered=assignment) | Q(wanted=assignment), status=Swap.Status.ASKED).update(
+        status=Swap.Status.REFUSED
     )
 
 
@@ -287,9 +306,7 @@ def assignment_answer(*, assignment: Assignment, user, accept: bool) -> Assignme
     ):
         raise ValidationError(_("This role is not waiting for your answer."))
     assignment.status = Status.DECLINED
-    Swap.objects.filter(Q(offered=assignment) | Q(wanted=assignment), status=Swap.Status.ASKED).update(
-        status=Swap.Status.REFUSED
-    )
+    _withdraw_swaps(assignment)
     if not assignment.shadow:
         _ask(_fill(meeting, [assignment.role_type], status=Status.ASKED))
     return assignment

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assembly.assemblies import permissions
@@ -15,7 +16,7 @@ from assembly.assemblies.models import Assembly, Membership
 from assembly.common.errors import error_text
 from assembly.meetings.models import Meeting
 from assembly.rotation import selectors, services
-from assembly.rotation.forms import AbsenceForm, RoleTypeForm, RotationSettingsForm
+from assembly.rotation.forms import AbsenceForm, AnswerForm, RoleTypeForm, RotationSettingsForm
 from assembly.rotation.models import Absence, Assignment, RoleType, RotationProfile, Swap, Willingness
 
 Role = Membership.Role
@@ -208,8 +209,15 @@ def meeting_roles(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             if can_run
             else [],
             "has_proposal": any(a.status == Assignment.Status.PROPOSED for a in assignments),
+            # Roles the meeting needs that no row speaks for (e.g. their holder left the assembly).
+            "missing": [r for r in services.needed_roles(meeting) if r.pk not in {a.role_type_id for a in assignments}]
+            if assignments and not meeting.is_past and not meeting.is_cancelled
+            else [],
             "is_open": not meeting.is_past and not meeting.is_cancelled,
-            "next_meeting": selectors.next_meeting(meeting.assembly, after=meeting) if can_run else None,
+            # Once a meeting has begun, its facilitators can confirm the next one's roles from here.
+            "next_meeting": selectors.next_meeting(meeting.assembly, after=meeting)
+            if can_run and meeting.starts_at <= timezone.now()
+            else None,
         },
     )
 
@@ -245,7 +253,12 @@ def roles_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         request,
         meeting,
         lambda: services.roles_confirm(meeting=meeting),
-        lambda asked: _("The roles are confirmed. We asked %(count)d people to accept.") % {"count": asked},
+        lambda asked: ngettext(
+            "The roles are confirmed. We asked %(count)d person to accept.",
+            "The roles are confirmed. We asked %(count)d people to accept.",
+            asked,
+        )
+        % {"count": asked},
     )
 
 
@@ -283,7 +296,11 @@ def assignment_change(request: HttpRequest, slug: str, pk: int, assignment_pk: i
 def assignment_answer(request: HttpRequest, slug: str, pk: int, assignment_pk: int) -> HttpResponse:
     meeting, _membership = _get_meeting_for_member(request, slug, pk)
     assignment = _get_assignment(meeting, assignment_pk)
-    accept = request.POST.get("answer") == "accept"
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an answer."))
+        return _back_to_roles(meeting)
+    accept = form.accepted
     success = (
         _("Thank you! You are down for this role.")
         if accept
@@ -324,7 +341,11 @@ def swap_answer(request: HttpRequest, slug: str, pk: int, swap_pk: int) -> HttpR
         Q(offered__meeting=meeting),
         pk=swap_pk,
     )
-    accept = request.POST.get("answer") == "accept"
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an answer."))
+        return _back_to_roles(meeting)
+    accept = form.accepted
     success = _("You swapped roles.") if accept else _("You said no to the swap. We told them.")
     return _roles_action(
         request, meeting, lambda: services.swap_answer(swap=swap, user=request.user, accept=accept), success

@@ -4,7 +4,7 @@ import factory
 from django.db.models import F
 from django.utils import timezone
 
-from assembly.meetings.models import Meeting, Registration
+from assembly.meetings.models import AgendaItem, Meeting, Registration
 from tests.factories import AssemblyFactory, UserFactory
 
 
@@ -56,3 +56,25 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
         if create and self.status == Registration.Status.CONFIRMED:
             Meeting.objects.filter(pk=self.meeting_id).update(seats_taken=F("seats_taken") + 1)
             self.meeting.refresh_from_db(fields=["seats_taken"])
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    """A 15-minute main item on a meeting's agenda, after the items made before it."""
+
+    class Meta:
+        model = AgendaItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    title_en = factory.Sequence(lambda n: f"Item {n}")
+    title_es = factory.Sequence(lambda n: f"Punto {n}")
+    duration = 15
+    position = factory.Sequence(lambda n: n)
+    status = AgendaItem.Status.ACCEPTED
+
+    class Params:
+        proposed = factory.Trait(
+            status=AgendaItem.Status.PROPOSED,
+            position=0,
+            proposed_by=factory.SubFactory(UserFactory),
+            owner=factory.SelfAttribute("proposed_by"),
+        )

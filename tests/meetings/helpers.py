@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from assembly.common.models import AuditEntry
-from assembly.meetings.models import CalendarFeed, Meeting, Registration
+from assembly.meetings.models import AgendaItem, CalendarFeed, Meeting, Registration
 from assembly.notify.models import Message
 
 FORM_TIME = "%Y-%m-%dT%H:%M"
@@ -58,6 +58,34 @@ def snapshot() -> dict:
             )
         ),
         "messages": list(Message.objects.order_by("pk").values_list("kind", "recipient_key", "object_id", "occasion")),
+        "agendas": list(
+            Meeting.objects.order_by("pk").values_list(
+                "pk",
+                "agenda_published_at",
+                "agenda_changed_at",
+                "agenda_announced_at",
+                "agenda_version",
+                "proposals_until",
+                "attendance",
+                "minutes_published_at",
+            )
+        ),
+        "agenda_items": list(
+            AgendaItem.objects.order_by("pk").values_list(
+                "pk",
+                "meeting_id",
+                "parent_id",
+                "status",
+                "position",
+                "duration",
+                "title_en",
+                "title_es",
+                "decisions_en",
+                "decisions_es",
+                "next_steps_en",
+                "next_steps_es",
+            )
+        ),
         "feeds": list(CalendarFeed.objects.order_by("pk").values_list("user_id", "token")),
         "audit": list(AuditEntry.objects.order_by("pk").values_list("action", "target_id")),
     }
@@ -79,3 +107,12 @@ def in_language(language: str, msgid: str, **params) -> str:
 
 def page_text(response) -> str:
     return html.unescape(response.content.decode())
+
+
+def in_language_n(language: str, singular: str, plural: str, number: int, **params) -> str:
+    """A message with a count, as a reader of `language` must see it; fails when Spanish is still missing."""
+    with translation.override(language):
+        text = ngettext(singular, plural, number)
+    if language != "en":
+        assert text not in (singular, plural), f"not translated into {language}: {singular!r}"
+    return text % params if params else text

@@ -139,3 +139,22 @@ def test_swap_is_asked_and_answered_in_each_persons_language(smtp_sink, meeting)
     answer = smtp_sink.to(asker.user.email)[-1]
     assert answer.subject.startswith("Roles swapped for ")
     assert Message.objects.filter(kind="role_swap_answered", state=Message.State.SENT).count() == 1
+
+
+def test_released_member_hears_it_in_their_language(smtp_sink, meeting):
+    notes = RoleType.objects.get(assembly=meeting.assembly, key="note-taker")
+    first, second = _member(meeting.assembly, "es"), _member(meeting.assembly, "en")
+    for membership in (first, second):
+        Willingness.objects.create(membership=membership, role_type=notes)
+    rotation.roles_confirm(meeting=meeting)
+    asked = Assignment.objects.get(status=Assignment.Status.ASKED, role_type=notes)
+    replacement = second if asked.membership_id == first.pk else first
+
+    rotation.assignment_change(assignment=asked, membership=replacement)
+    deliver_due()
+
+    released = smtp_sink.to(asked.membership.user.email)[-1]
+    expected = (
+        "Ya no te encargas de Toma de actas" if asked.membership_id == first.pk else "You are no longer Note-taker"
+    )
+    assert released.subject.startswith(expected)

@@ -13,7 +13,7 @@ from assembly.notify.services import Outgoing, messages_enqueue, preferences_mut
 from tests.factories import MembershipFactory, UserFactory
 from tests.notify.helpers import deliver_due, published_meeting
 
-OPTIONAL_KINDS = {"meeting_reminder", "meeting_capacity"}
+OPTIONAL_KINDS = {"meeting_reminder", "meeting_capacity", "agenda_published", "minutes_published"}
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def _kinds_sent_to(sink, address: str) -> list[str]:
     return [Message.objects.get(pk=delivery.outbox_pk).kind for delivery in sink.to(address)]
 
 
-def test_optional_kinds_are_the_reminders_and_the_capacity_notices():
+def test_optional_kinds_are_reminders_capacity_notices_agendas_and_minutes():
     assert {kind.name for kind in registry.optional_kinds()} == OPTIONAL_KINDS
 
 
@@ -40,7 +40,7 @@ def test_member_who_muted_reminders_gets_confirmations_but_no_reminders(smtp_sin
     assert page.status_code == 200
     assert page.context["form"]["meeting_reminder"].value() is True
 
-    response = client.post(url, {"meeting_capacity": "on"})
+    response = client.post(url, {"meeting_capacity": "on", "agenda_published": "on", "minutes_published": "on"})
 
     assert response.status_code == 200
     assert response.context["saved"] is True

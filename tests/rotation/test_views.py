@@ -1,0 +1,525 @@
+"""The rotation's pages in both languages: meeting roles, the rotation overview, role types and a member's choices."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from assembly.meetings.models import Meeting
+from assembly.rotation import services
+from assembly.rotation.models import Absence, Assignment, RoleType, RotationProfile, Swap, Willingness
+from tests.conftest import client_for
+from tests.factories import MembershipFactory, UserFactory
+from tests.meetings.factories import MeetingFactory
+from tests.meetings.helpers import flashed, in_language, page_text, url_in
+from tests.rotation.factories import AssignmentFactory
+from tests.rotation.helpers import active, away_for, holder, keep_only, seeded, sent, snapshot, willing
+
+pytestmark = pytest.mark.django_db
+
+Status = Assignment.Status
+
+
+@pytest.fixture
+def meeting(assembly):
+    return MeetingFactory(assembly=assembly, title_en="Spring assembly", title_es="Asamblea de primavera")
+
+
+def _member(assembly, people, role: str):
+    return assembly.memberships.get(user=people[role])
+
+
+def _meeting_url(name: str, meeting: Meeting, language: str = "en", **kwargs) -> str:
+    return url_in(language, name, slug=meeting.assembly.slug, pk=meeting.pk, **kwargs)
+
+
+def _served(assembly, membership, role, *, days_ago: int) -> Assignment:
+    start = (timezone.now() - timedelta(days=days_ago)).replace(microsecond=0)
+    past = MeetingFactory(assembly=assembly, starts_at=start, ends_at=start + timedelta(hours=2))
+    return AssignmentFactory(meeting=past, role_type=role, membership=membership, status=Status.ACCEPTED)
+
+
+# Role names in the reader's language
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "hidden"),
+    [("en", "Note-taker", "Toma de actas"), ("es", "Toma de actas", "Note-taker")],
+)
+def test_meeting_roles_names_roles_in_the_readers_language(language, shown, hidden, assembly, people, meeting):
+    notes = seeded(assembly)["note-taker"]
+    AssignmentFactory(meeting=meeting, role_type=notes, membership=_member(assembly, people, "member"))
+    response = client_for(people["member"]).get(_meeting_url("meeting_roles", meeting, language))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert shown in text
+    assert hidden not in text
+
+
+@pytest.mark.parametrize("name", ["rotation_overview", "my_rotation", "role_type_list"])
+def test_rotation_pages_under_es_show_spanish_role_names(name, assembly, people):
+    response = client_for(people["coordinator"]).get(url_in("es", name, slug=assembly.slug))
+    assert response.status_code == 200
+    text = page_text(response)
+    for role in seeded(assembly).values():
+        if name == "my_rotation" or not role.language_pair:
+            assert role.name_es in text
+            assert f">{role.name_en}<" not in text
+
+
+def test_role_renamed_in_spanish_shows_the_new_name_under_es(assembly, people):
+    notes = seeded(assembly)["note-taker"]
+    client = client_for(people["coordinator"])
+    response = client.post(
+        url_in("en", "role_type_edit", slug=assembly.slug, role_pk=notes.pk),
+        {"name_en": "Note-taker", "name_es": "Secretaría"},
+    )
+    assert response.status_code == 302
+    assert "Secretaría" in page_text(client.get(url_in("es", "role_type_list", slug=assembly.slug)))
+    assert "Toma de actas" not in page_text(client.get(url_in("es", "rotation_overview", slug=assembly.slug)))
+
+
+def test_role_without_spanish_name_falls_back_to_english_with_a_note(assembly, people):
+    RoleType.objects.create(assembly=assembly, name_en="Snacks", position=50)
+    text = page_text(client_for(people["coordinator"]).get(url_in("es", "role_type_list", slug=assembly.slug)))
+    assert '<span lang="en">Snacks</span>' in text
+
+
+def test_meeting_roles_under_es_gives_the_unfilled_reason_in_spanish(assembly, people, meeting):
+    keep_only(assembly, "note-taker")
+    services.roles_propose(meeting=meeting)
+    text = page_text(client_for(people["member"]).get(_meeting_url("meeting_roles", meeting, "es")))
+    assert in_language("es", "No member is willing to take this role.") in text
+
+
+# One meeting's roles
+
+
+def test_meeting_roles_shows_an_unfilled_role_with_the_reason(assembly, people, meeting):
+    notes, _time = keep_only(assembly, "note-taker", "timekeeper")
+    willing(assembly, notes)
+    services.roles_propose(meeting=meeting)
+    text = page_text(client_for(people["member"]).get(_meeting_url("meeting_roles", meeting)))
+    assert "Unfilled" in text
+    assert str(Assignment.Reason.NO_WILLING.label) in text
+
+
+def test_meeting_roles_offers_the_facilitator_eligible_members_only(assembly, people, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    first = willing(assembly, notes)
+    second = willing(assembly, notes)
+    away = willing(assembly, notes)
+    away_for(away, meeting)
+    services.roles_propose(meeting=meeting)
+    response = client_for(people["facilitator"]).get(_meeting_url("meeting_roles", meeting))
+    (row,) = [a for a in response.context["assignments"] if a.role_type_id == notes.pk]
+    assert row.choices == [first, second]
+
+
+def test_meeting_roles_shows_members_their_own_role_to_answer(assembly, people, meeting):
+    notes = seeded(assembly)["note-taker"]
+    mine = AssignmentFactory(meeting=meeting, role_type=notes, membership=_member(assembly, people, "member"))
+    response = client_for(people["member"]).get(_meeting_url("meeting_roles", meeting))
+    assert response.context["mine"] == [mine]
+    assert _meeting_url("assignment_answer", meeting, assignment_pk=mine.pk) in response.content.decode()
+    assert response.context["declined"] == []
+
+
+def test_roles_confirm_proposes_and_asks_in_one_step_from_the_page(assembly, people, meeting):
+    notes, time = keep_only(assembly, "note-taker", "timekeeper")
+    taker, keeper = willing(assembly, notes), willing(assembly, time)
+    response = client_for(people["facilitator"]).post(_meeting_url("roles_confirm", meeting))
+    assert response.status_code == 302
+    assert response["Location"] == _meeting_url("meeting_roles", meeting)
+    assert {(role, person, status) for role, person, _shadow, status, _reason in active(meeting)} == {
+        (notes.pk, taker.pk, Status.ASKED),
+        (time.pk, keeper.pk, Status.ASKED),
+    }
+    assert flashed(response) == ["The roles are confirmed. We asked 2 people to accept."]
+
+
+def test_roles_confirm_speaks_of_one_person_in_the_singular(assembly, people, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    willing(assembly, notes)
+    response = client_for(people["facilitator"]).post(_meeting_url("roles_confirm", meeting))
+    assert flashed(response) == ["The roles are confirmed. We asked 1 person to accept."]
+
+
+def test_roles_confirm_refuses_a_draft_members_cannot_see(assembly, people):
+    (notes,) = keep_only(assembly, "note-taker")
+    willing(assembly, notes)
+    draft = MeetingFactory(assembly=assembly, draft=True)
+    before = snapshot()
+    response = client_for(people["facilitator"]).post(_meeting_url("roles_confirm", draft))
+    assert response.status_code == 302
+    assert snapshot() == before
+    assert "Publish the meeting" in flashed(response)[0]
+
+
+def test_meeting_roles_offers_to_confirm_only_a_published_meeting(assembly, people, meeting):
+    draft = MeetingFactory(assembly=assembly, draft=True)
+    client = client_for(people["facilitator"])
+    assert _meeting_url("roles_confirm", meeting) in client.get(_meeting_url("meeting_roles", meeting)).content.decode()
+    page = client.get(_meeting_url("meeting_roles", draft)).content.decode()
+    assert _meeting_url("roles_propose", draft) in page
+    assert _meeting_url("roles_confirm", draft) not in page
+
+
+def test_roles_propose_on_a_past_meeting_is_refused_with_a_message(assembly, people):
+    (notes,) = keep_only(assembly, "note-taker")
+    willing(assembly, notes)
+    past = MeetingFactory(assembly=assembly, past=True)
+    before = snapshot()
+    response = client_for(people["facilitator"]).post(_meeting_url("roles_propose", past))
+    assert response.status_code == 302
+    assert snapshot() == before
+    assert flashed(response) == ["This meeting is over, so its roles can no longer change."]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_assignment_change_to_a_member_away_is_refused_in_the_readers_language(language, assembly, people, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    willing(assembly, notes)
+    away = willing(assembly, notes)
+    away_for(away, meeting)
+    services.roles_propose(meeting=meeting)
+    before = snapshot()
+    response = client_for(people["facilitator"]).post(
+        _meeting_url("assignment_change", meeting, language, assignment_pk=holder(meeting, notes).pk),
+        {"membership": away.pk},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == _meeting_url("meeting_roles", meeting, language)
+    assert snapshot() == before
+    assert flashed(response) == [
+        in_language(language, "This member cannot take this role now: they are not willing, away, or busy.")
+    ]
+
+
+@pytest.mark.parametrize("chosen", ["", "abc", "stranger"])
+def test_assignment_change_needs_a_member_of_the_assembly(chosen, assembly, people, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    willing(assembly, notes)
+    services.roles_propose(meeting=meeting)
+    if chosen == "stranger":
+        chosen = MembershipFactory().pk
+    before = snapshot()
+    response = client_for(people["facilitator"]).post(
+        _meeting_url("assignment_change", meeting, assignment_pk=holder(meeting, notes).pk), {"membership": chosen}
+    )
+    assert response.status_code == 302
+    assert snapshot() == before
+    assert flashed(response) == ["Choose a member of this assembly."]
+
+
+def test_assignment_answer_decline_asks_the_next_member(assembly, people, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    asked = _member(assembly, people, "member")
+    willing_next = willing(assembly, notes)
+    AssignmentFactory(meeting=meeting, role_type=notes, membership=asked)
+    response = client_for(people["member"]).post(
+        _meeting_url("assignment_answer", meeting, assignment_pk=holder(meeting, notes).pk), {"answer": "decline"}
+    )
+    assert response.status_code == 302
+    assert active(meeting) == [(notes.pk, willing_next.pk, False, Status.ASKED, "")]
+    assert sent("role_asked") == [(f"membership:{willing_next.pk}", holder(meeting, notes).pk, "")]
+
+
+@pytest.mark.parametrize("data", [{}, {"answer": "maybe"}])
+def test_assignment_answer_without_a_clear_answer_changes_nothing(data, assembly, people, meeting):
+    notes = seeded(assembly)["note-taker"]
+    mine = AssignmentFactory(meeting=meeting, role_type=notes, membership=_member(assembly, people, "member"))
+    before = snapshot()
+    response = client_for(people["member"]).post(
+        _meeting_url("assignment_answer", meeting, assignment_pk=mine.pk), data
+    )
+    assert response.status_code == 302
+    assert snapshot() == before
+    assert flashed(response) == ["Choose an answer."]
+
+
+def test_swap_answer_without_a_clear_answer_changes_nothing(assembly, people, meeting):
+    notes, time = keep_only(assembly, "note-taker", "timekeeper")
+    asker, other = _member(assembly, people, "member"), _member(assembly, people, "facilitator")
+    offered = AssignmentFactory(meeting=meeting, role_type=notes, membership=asker)
+    wanted = AssignmentFactory(meeting=meeting, role_type=time, membership=other)
+    swap = Swap.objects.create(offered=offered, wanted=wanted)
+    before = snapshot()
+    response = client_for(people["facilitator"]).post(_meeting_url("swap_answer", meeting, swap_pk=swap.pk))
+    assert response.status_code == 302
+    assert snapshot() == before
+    assert flashed(response) == ["Choose an answer."]
+
+
+def test_assignment_answer_of_someone_elses_role_is_403(assembly, people, meeting):
+    notes = seeded(assembly)["note-taker"]
+    theirs = AssignmentFactory(meeting=meeting, role_type=notes, membership=_member(assembly, people, "facilitator"))
+    before = snapshot()
+    response = client_for(people["member"]).post(
+        _meeting_url("assignment_answer", meeting, assignment_pk=theirs.pk), {"answer": "accept"}
+    )
+    assert response.status_code == 403
+    assert snapshot() == before
+
+
+def test_swap_through_the_pages_happens_only_when_the_other_agrees(assembly, people, meeting):
+    notes, time = keep_only(assembly, "note-taker", "timekeeper")
+    asker, other = _member(assembly, people, "member"), _member(assembly, people, "facilitator")
+    for membership in (asker, other):
+        Willingness.objects.create(membership=membership, role_type=notes)
+        Willingness.objects.create(membership=membership, role_type=time)
+    offered = AssignmentFactory(meeting=meeting, role_type=notes, membership=asker)
+    wanted = AssignmentFactory(meeting=meeting, role_type=time, membership=other)
+    client_for(people["member"]).post(
+        _meeting_url("swap_request", meeting, assignment_pk=offered.pk), {"wanted": wanted.pk}
+    )
+    assert holder(meeting, notes).membership == asker
+    page = client_for(people["facilitator"]).get(_meeting_url("meeting_roles", meeting))
+    (swap,) = page.context["swaps_for_me"]
+    client_for(people["facilitator"]).post(_meeting_url("swap_answer", meeting, swap_pk=swap.pk), {"answer": "accept"})
+    assert holder(meeting, notes).membership == other
+    assert holder(meeting, time).membership == asker
+
+
+# The rotation overview
+
+
+def test_rotation_overview_shows_who_served_and_who_is_due_next(assembly, people, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    veteran = willing(assembly, notes, user=UserFactory(display_name="Rosa Veteran"))
+    willing(assembly, notes, user=UserFactory(display_name="Ana Newcomer"))
+    _served(assembly, veteran, notes, days_ago=14)
+    _served(assembly, veteran, notes, days_ago=7)
+    response = client_for(people["member"]).get(url_in("en", "rotation_overview", slug=assembly.slug))
+    (row,) = response.context["rows"]
+    assert row.due_next == ["Ana Newcomer", "Rosa Veteran"]
+    assert row.counts == [("Rosa Veteran", 2)]
+    assert [a.membership for a in row.recent] == [veteran, veteran]
+    text = page_text(response)
+    assert "Rosa Veteran (2)" in text
+    assert "Ana Newcomer, Rosa Veteran" in text
+
+
+def test_rotation_overview_counts_namesakes_apart(assembly, people):
+    (notes,) = keep_only(assembly, "note-taker")
+    for _ in range(2):
+        _served(assembly, willing(assembly, notes, user=UserFactory(display_name="Maria")), notes, days_ago=7)
+    response = client_for(people["member"]).get(url_in("en", "rotation_overview", slug=assembly.slug))
+    (row,) = response.context["rows"]
+    assert row.counts == [("Maria", 1), ("Maria", 1)]
+
+
+def test_rotation_overview_leaves_out_retired_roles(assembly, people):
+    notes, time = keep_only(assembly, "note-taker", "timekeeper")
+    response = client_for(people["member"]).get(url_in("en", "rotation_overview", slug=assembly.slug))
+    assert [row.role for row in response.context["rows"]] == [notes, time]
+    assert "Greeter" not in page_text(response)
+
+
+def test_rotation_overview_offers_facilitators_to_confirm_the_next_meeting(assembly, people, meeting):
+    confirm = _meeting_url("roles_confirm", meeting)
+    overview = url_in("en", "rotation_overview", slug=assembly.slug)
+    assert confirm in client_for(people["facilitator"]).get(overview).content.decode()
+    assert confirm not in client_for(people["member"]).get(overview).content.decode()
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def _crowd(assembly, roles, meeting, count: int) -> None:
+    """More members, each with a role served at an earlier meeting."""
+    for index in range(count):
+        _served(assembly, willing(assembly, *roles), roles[index % len(roles)], days_ago=7 + index)
+
+
+@pytest.mark.parametrize("name", ["rotation_overview", "meeting_roles", "my_rotation"])
+def test_rotation_pages_queries_do_not_grow_with_members_or_history(name, assembly, people, meeting):
+    roles = keep_only(assembly, "note-taker", "timekeeper", "stack-keeper")
+    _crowd(assembly, roles, meeting, 3)
+    services.roles_confirm(meeting=meeting)
+    client = client_for(people["facilitator"])
+    url = _meeting_url(name, meeting) if name == "meeting_roles" else url_in("en", name, slug=assembly.slug)
+    client.get(url)
+    few = _queries(client, url)
+    _crowd(assembly, roles, meeting, 9)
+    assert _queries(client, url) == few
+
+
+def test_my_rotation_lists_roles_asked_not_those_only_proposed(assembly, people, meeting):
+    notes, time = keep_only(assembly, "note-taker", "timekeeper")
+    membership = _member(assembly, people, "member")
+    asked = AssignmentFactory(meeting=meeting, role_type=notes, membership=membership)
+    AssignmentFactory(
+        meeting=MeetingFactory(assembly=assembly), role_type=time, membership=membership, status=Status.PROPOSED
+    )
+    AssignmentFactory(meeting=MeetingFactory(assembly=assembly, past=True), role_type=time, membership=membership)
+    response = client_for(people["member"]).get(url_in("en", "my_rotation", slug=assembly.slug))
+    assert list(response.context["assignments"]) == [asked]
+
+
+# Role types
+
+
+def test_coordinator_adds_renames_and_retires_a_role(assembly, people, meeting):
+    keep_only(assembly)
+    client = client_for(people["coordinator"])
+    response = client.post(
+        url_in("en", "role_type_create", slug=assembly.slug),
+        {"name_en": "Snacks", "name_es": "Merienda", "description_en": "Brings something to eat."},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url_in("en", "role_type_list", slug=assembly.slug)
+    snacks = RoleType.objects.get(name_en="Snacks")
+    assert (snacks.assembly, snacks.name_es, snacks.retired, snacks.key) == (assembly, "Merienda", False, "")
+    assert snacks.position == assembly.role_types.count() - 1
+    volunteer = willing(assembly, snacks)
+    services.roles_propose(meeting=meeting)
+    assert holder(meeting, snacks).membership == volunteer
+
+    client.post(
+        url_in("en", "role_type_edit", slug=assembly.slug, role_pk=snacks.pk),
+        {"name_en": "Food", "name_es": "Comida", "retired": "on"},
+    )
+    snacks.refresh_from_db()
+    assert (snacks.name_en, snacks.name_es, snacks.retired) == ("Food", "Comida", True)
+    services.roles_propose(meeting=meeting)
+    assert holder(meeting, snacks) is None
+    form = client_for(people["member"]).get(url_in("en", "my_rotation", slug=assembly.slug)).context["form"]
+    assert f"willing_{snacks.pk}" not in form.fields
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name_en": "", "name_es": ""},
+        {"name_en": "Relay", "language_from": "en"},
+        {"name_en": "Relay", "language_from": "es", "language_to": "es"},
+    ],
+    ids=["no-name", "half-a-pair", "same-language"],
+)
+def test_role_type_form_refuses_bad_input(data, assembly, people):
+    before = snapshot()
+    response = client_for(people["coordinator"]).post(url_in("en", "role_type_create", slug=assembly.slug), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors
+    assert snapshot() == before
+
+
+def test_role_type_form_makes_an_interpreting_pair(assembly, people):
+    response = client_for(people["coordinator"]).post(
+        url_in("en", "role_type_create", slug=assembly.slug),
+        {"name_en": "ASL interpreter", "language_from": "en", "language_to": "ase"},
+    )
+    assert response.status_code == 302
+    assert RoleType.objects.get(name_en="ASL interpreter").language_pair == {"en", "ase"}
+
+
+# A member's choices and dates away
+
+
+def test_my_rotation_saves_roles_training_and_languages(assembly, people):
+    roles = seeded(assembly)
+    membership = _member(assembly, people, "member")
+    response = client_for(people["member"]).post(
+        url_in("en", "my_rotation", slug=assembly.slug),
+        {
+            f"willing_{roles['facilitator'].pk}": "on",
+            f"trained_{roles['facilitator'].pk}": "on",
+            f"willing_{roles['greeter'].pk}": "on",
+            # Training is asked only for roles that need it.
+            f"trained_{roles['greeter'].pk}": "on",
+            "languages": ["en", "es"],
+        },
+    )
+    assert response.status_code == 302
+    assert set(Willingness.objects.filter(membership=membership).values_list("role_type__key", "trained")) == {
+        ("facilitator", True),
+        ("greeter", False),
+    }
+    assert RotationProfile.objects.get(membership=membership).languages == ["en", "es"]
+
+
+def test_my_rotation_shows_what_the_member_chose(assembly, people):
+    notes = seeded(assembly)["note-taker"]
+    Willingness.objects.create(membership=_member(assembly, people, "member"), role_type=notes)
+    response = client_for(people["member"]).get(url_in("en", "my_rotation", slug=assembly.slug))
+    assert response.context["form"][f"willing_{notes.pk}"].value() is True
+
+
+def test_my_rotation_refuses_an_unknown_language(assembly, people):
+    before = snapshot()
+    response = client_for(people["member"]).post(url_in("en", "my_rotation", slug=assembly.slug), {"languages": ["xx"]})
+    assert response.status_code == 400
+    assert snapshot() == before
+
+
+def test_absence_add_saves_the_dates(assembly, people):
+    today = timezone.localdate()
+    response = client_for(people["member"]).post(
+        url_in("en", "absence_add", slug=assembly.slug),
+        {"starts_on": today + timedelta(days=3), "ends_on": today + timedelta(days=5)},
+    )
+    assert response["Location"] == url_in("en", "my_rotation", slug=assembly.slug)
+    (absence,) = Absence.objects.all()
+    assert (absence.membership, absence.starts_on) == (_member(assembly, people, "member"), today + timedelta(days=3))
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "message"),
+    [
+        (5, 3, "The day you are back must not be before the day you leave."),
+        (-5, -3, "These dates are already over."),
+    ],
+)
+def test_absence_add_refuses_impossible_dates_in_words_people_understand(starts, ends, message, assembly, people):
+    today = timezone.localdate()
+    response = client_for(people["member"]).post(
+        url_in("en", "absence_add", slug=assembly.slug),
+        {"starts_on": today + timedelta(days=starts), "ends_on": today + timedelta(days=ends)},
+    )
+    assert response.status_code == 302
+    assert not Absence.objects.exists()
+    assert flashed(response) == [message]
+
+
+def test_absence_delete_removes_the_dates(assembly, people):
+    membership = _member(assembly, people, "member")
+    today = timezone.localdate()
+    absence = Absence.objects.create(membership=membership, starts_on=today, ends_on=today)
+    response = client_for(people["member"]).post(
+        url_in("en", "absence_delete", slug=assembly.slug, absence_pk=absence.pk)
+    )
+    assert response.status_code == 302
+    assert not Absence.objects.exists()
+
+
+def test_meeting_roles_names_a_role_whose_holder_left_the_assembly(assembly, people, meeting):
+    notes, time = keep_only(assembly, "note-taker", "timekeeper")
+    leaving = willing(assembly, notes)
+    willing(assembly, time)
+    services.roles_confirm(meeting=meeting)
+    leaving.delete()
+
+    response = client_for(people["facilitator"]).get(_meeting_url("meeting_roles", meeting))
+
+    assert response.context["missing"] == [notes]
+    assert "No one is proposed for this role. A facilitator can propose again." in page_text(response)
+
+
+def test_replaced_member_who_had_accepted_is_told_they_are_free(assembly, people, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    first = willing(assembly, notes)
+    second = willing(assembly, notes)
+    services.roles_confirm(meeting=meeting)
+    asked = holder(meeting, notes)
+    services.assignment_answer(assignment=asked, user=asked.membership.user, accept=True)
+    other = second if asked.membership_id == first.pk else first
+
+    services.assignment_change(assignment=asked, membership=other)
+
+    assert sent("role_released") == [(f"membership:{asked.membership_id}", asked.pk, "")]
