@@ -19,6 +19,23 @@ from assembly.rotation.models import Absence, Assignment, RoleType, RotationProf
 Status = Assignment.Status
 
 
+# Role types ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def role_type_move(*, role: RoleType, up: bool) -> None:
+    """Swap a role with its neighbour in the assembly's list, the rotation's order of priority."""
+    roles = list(RoleType.objects.select_for_update().filter(assembly_id=role.assembly_id).order_by("position", "id"))
+    index = next(i for i, other in enumerate(roles) if other.pk == role.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(roles):
+        return
+    roles[index], roles[other] = roles[other], roles[index]
+    for position, each in enumerate(roles):
+        if each.position != position:
+            RoleType.objects.filter(pk=each.pk).update(position=position)
+
+
 # What members offer ------------------------------------------------------------------------------
 
 

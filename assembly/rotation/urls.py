@@ -7,6 +7,7 @@ urlpatterns = [
     path("a/<slug:slug>/rotation/roles/", views.role_type_list, name="role_type_list"),
     path("a/<slug:slug>/rotation/roles/new/", views.role_type_create, name="role_type_create"),
     path("a/<slug:slug>/rotation/roles/<int:role_pk>/", views.role_type_edit, name="role_type_edit"),
+    path("a/<slug:slug>/rotation/roles/<int:role_pk>/move/", views.role_type_move, name="role_type_move"),
     path("a/<slug:slug>/rotation/me/", views.my_rotation, name="my_rotation"),
     path("a/<slug:slug>/rotation/me/away/", views.absence_add, name="absence_add"),
     path("a/<slug:slug>/rotation/me/away/<int:absence_pk>/delete/", views.absence_delete, name="absence_delete"),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,6 +104,19 @@ def role_type_create(request: HttpRequest, slug: str) -> HttpResponse:
 def role_type_edit(request: HttpRequest, slug: str, role_pk: int) -> HttpResponse:
     assembly, _membership = permissions.get_assembly_for_member(request.user, slug, Role.COORDINATOR)
     return _role_type_form(request, assembly, get_object_or_404(RoleType, pk=role_pk, assembly=assembly))
+
+
+@login_required
+@require_POST
+def role_type_move(request: HttpRequest, slug: str, role_pk: int) -> HttpResponse:
+    """Move a role up or down the list: when people are short, roles higher up are filled first."""
+    assembly, _membership = permissions.get_assembly_for_member(request.user, slug, Role.COORDINATOR)
+    role = get_object_or_404(RoleType, pk=role_pk, assembly=assembly)
+    direction = request.POST.get("direction")
+    if direction not in {"up", "down"}:
+        return HttpResponseBadRequest()
+    services.role_type_move(role=role, up=direction == "up")
+    return redirect("role_type_list", slug=assembly.slug)
 
 
 # A member's availability -------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def snapshot() -> dict:
     return {
         "roles": list(
             RoleType.objects.order_by("pk").values_list(
-                "pk", "name_en", "name_es", "retired", "requires_training", "language_from", "language_to"
+                "pk", "name_en", "name_es", "retired", "requires_training", "language_from", "language_to", "position"
             )
         ),
         "willingness": list(Willingness.objects.order_by("pk").values_list("membership_id", "role_type_id", "trained")),

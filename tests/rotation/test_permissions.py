@@ -57,6 +57,7 @@ GET_VIEWS = {
 POST_VIEWS = {
     "role_type_create": _both(COORDINATORS_POST),
     "role_type_edit": _both(COORDINATORS_POST),
+    "role_type_move": _both(COORDINATORS_POST),
     "my_rotation": _both(MEMBERS_POST),
     "absence_add": _both(MEMBERS_POST),
     "absence_delete": _both(MEMBERS_POST),
@@ -78,6 +79,7 @@ POST_ONLY = sorted(
         "assignment_change",
         "roles_confirm",
         "roles_propose",
+        "role_type_move",
         "swap_answer",
         "swap_request",
     ]
@@ -158,6 +160,7 @@ def _url(name: str, scene: Scene, own: Own | None = None) -> str:
         kwargs["pk"] = scene.meeting.pk
     extra = {
         "role_type_edit": lambda: {"role_pk": scene.notes.pk},
+        "role_type_move": lambda: {"role_pk": scene.notes.pk},
         "absence_delete": lambda: {"absence_pk": own.absence.pk},
         "assignment_change": lambda: {"assignment_pk": scene.proposed.pk},
         "assignment_answer": lambda: {"assignment_pk": own.mine.pk},
@@ -178,6 +181,7 @@ def _post_data(name: str, scene: Scene, own: Own) -> dict:
     return {
         "role_type_create": lambda: _role_type_data(),
         "role_type_edit": lambda: _role_type_data(name_en="Renamed by the matrix"),
+        "role_type_move": lambda: {"direction": "up"},
         "my_rotation": lambda: {f"willing_{scene.stack.pk}": "on", "languages": ["es"]},
         "absence_add": lambda: {"starts_on": today + timedelta(days=20), "ends_on": today + timedelta(days=21)},
         "assignment_change": lambda: {"membership": scene.spare.pk},
@@ -193,6 +197,7 @@ def _took_effect(name: str, scene: Scene, own: Own) -> bool:
     return {
         "role_type_create": lambda: RoleType.objects.filter(name_en="Made by the matrix").exists(),
         "role_type_edit": lambda: RoleType.objects.get(pk=scene.notes.pk).name_en == "Renamed by the matrix",
+        "role_type_move": lambda: RoleType.objects.get(pk=scene.notes.pk).position == 1,
         "my_rotation": lambda: Willingness.objects.filter(membership=own.membership, role_type=scene.stack).exists(),
         "absence_add": lambda: own.membership.absences.count() == 2,
         "absence_delete": lambda: not Absence.objects.filter(pk=own.absence.pk).exists(),

@@ -523,3 +523,26 @@ def test_replaced_member_who_had_accepted_is_told_they_are_free(assembly, people
     services.assignment_change(assignment=asked, membership=other)
 
     assert sent("role_released") == [(f"membership:{asked.membership_id}", asked.pk, "")]
+
+
+def test_role_type_move_changes_which_role_is_filled_first(assembly, people, meeting):
+    notes, time = keep_only(assembly, "note-taker", "timekeeper")
+    only = willing(assembly, notes, time)
+    client = client_for(people["coordinator"])
+
+    response = client.post(url_in("en", "role_type_move", slug=assembly.slug, role_pk=time.pk), {"direction": "up"})
+    services.roles_propose(meeting=meeting)
+
+    assert response.status_code == 302
+    assert holder(meeting, time).membership == only
+    assert holder(meeting, notes).reason == Assignment.Reason.ALL_BUSY
+
+
+def test_role_type_move_without_a_direction_changes_nothing(assembly, people):
+    role = seeded(assembly)["timekeeper"]
+    before = snapshot()
+    response = client_for(people["coordinator"]).post(
+        url_in("en", "role_type_move", slug=assembly.slug, role_pk=role.pk)
+    )
+    assert response.status_code == 400
+    assert snapshot() == before
