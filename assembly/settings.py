@@ -129,7 +129,7 @@ CELERY_BEAT_SCHEDULE = {
     "notify-sweep": {"task": "assembly.notify.sweep", "schedule": 60.0},
     "notify-purge": {"task": "assembly.notify.purge", "schedule": 3600.0},
     "meetings-purge": {"task": "assembly.meetings.purge", "schedule": 3600.0},
-    "rotation-purge-absences": {"task": "assembly.rotation.purge_absences", "schedule": 3600.0},
+    "rotation-purge": {"task": "assembly.rotation.purge", "schedule": 3600.0},
     "purge-expired-invitations": {"task": "assembly.assemblies.purge_expired_invitations", "schedule": 3600.0},
 }
 

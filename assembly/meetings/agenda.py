@@ -111,13 +111,15 @@ def agenda_item_update(*, item: AgendaItem, parent: AgendaItem | None = None, **
     _check_editable(meeting)
     _check_parent(meeting, parent, item)
     _check_fits(meeting, parent=parent, duration=fields["duration"], item=item)
+    # The row as it is now, under the meeting's lock: a move may have changed its position.
+    item = AgendaItem.objects.get(pk=item.pk)
     if parent != item.parent:
         item.position = _next_position(meeting, parent)
     item.parent = parent
     for name, value in fields.items():
         setattr(item, name, value)
     item.full_clean()
-    item.save()
+    item.save(update_fields=["parent", "position", *fields])
     _mark_changed(meeting)
     return item
 

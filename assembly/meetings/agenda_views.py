@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,7 +138,10 @@ def agenda_item_delete(request: HttpRequest, slug: str, pk: int, item_pk: int) -
 @require_POST
 def agenda_item_move(request: HttpRequest, slug: str, pk: int, item_pk: int) -> HttpResponse:
     item = _get_item_for_facilitator(request, slug, pk, item_pk)
-    up = request.POST.get("direction") == "up"
+    direction = request.POST.get("direction")
+    if direction not in {"up", "down"}:
+        return HttpResponseBadRequest()
+    up = direction == "up"
     return _item_action(request, item, lambda item: agenda.agenda_item_move(item=item, up=up), None)
 
 

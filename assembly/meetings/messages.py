@@ -95,8 +95,13 @@ def _agenda_context(*, message, recipient: Recipient) -> dict | None:
     if context is None:
         return None
     meeting = context["meeting"]
-    published = meeting.minutes_are_published if message.kind == "minutes_published" else meeting.agenda_is_published
-    if meeting.is_cancelled or not published:
+    minutes = message.kind == "minutes_published"
+    published = meeting.minutes_are_published if minutes else meeting.agenda_is_published
+    # Someone who cancelled after the message was queued is no longer signed up.
+    still = (
+        [Registration.Status.CONFIRMED] if minutes else [Registration.Status.CONFIRMED, Registration.Status.WAITLISTED]
+    )
+    if meeting.is_cancelled or not published or context["registration"].status not in still:
         return None
     return {
         **context,

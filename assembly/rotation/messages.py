@@ -27,7 +27,9 @@ def _assignment_context(*, message, recipient: Recipient) -> dict | None:
     )
     if assignment is None or assignment.meeting.is_past or assignment.meeting.is_cancelled:
         return None
-    expected = Assignment.Status.REPLACED if message.kind == "role_released" else Assignment.Status.ASKED
+    expected = {"role_released": Assignment.Status.REPLACED, "role_unfilled": Assignment.Status.UNFILLED}.get(
+        message.kind, Assignment.Status.ASKED
+    )
     if assignment.status != expected:
         return None
     meeting = assignment.meeting
@@ -70,6 +72,7 @@ register_recipients("membership", membership_recipient)
 for kind in [
     MessageKind("role_asked", _("Meeting roles I am asked to take"), _assignment_context),
     MessageKind("role_released", _("Meeting roles given to someone else"), _assignment_context),
+    MessageKind("role_unfilled", _("Meeting roles nobody can take after a decline"), _assignment_context),
     MessageKind("role_swap_asked", _("Requests to swap meeting roles"), _swap_context),
     MessageKind("role_swap_answered", _("Answers to my swap requests"), _swap_context),
 ]:

@@ -8,8 +8,6 @@ from assembly.meetings.models import Meeting
 from assembly.rotation import algorithm, services
 from assembly.rotation.models import Assignment, RoleType
 
-SERVED = [Assignment.Status.ASKED, Assignment.Status.ACCEPTED]
-
 
 @dataclass
 class RotationRow:
@@ -35,14 +33,8 @@ def rotation_rows(assembly: Assembly, upcoming: Meeting | None) -> list[Rotation
     roles = list(assembly.role_types.filter(retired=False))
     rows = {role.pk: RotationRow(role) for role in roles}
     served = (
-        Assignment.objects.filter(
-            meeting__assembly=assembly,
-            meeting__starts_at__lte=timezone.now(),
-            shadow=False,
-            status__in=SERVED,
-            role_type__in=roles,
-        )
-        .exclude(meeting__status=Meeting.Status.CANCELLED)
+        services.served(assembly.pk)
+        .filter(meeting__starts_at__lte=timezone.now(), role_type__in=roles)
         .select_related("meeting", "membership__user")
         .order_by("-meeting__starts_at")
     )
@@ -66,11 +58,9 @@ def rotation_rows(assembly: Assembly, upcoming: Meeting | None) -> list[Rotation
         ]
         history = [
             algorithm.Service(membership_id, role_id, when)
-            for membership_id, role_id, when in Assignment.objects.filter(
-                meeting__assembly=assembly, shadow=False, status__in=SERVED
+            for membership_id, role_id, when in services.served(assembly.pk).values_list(
+                "membership_id", "role_type_id", "meeting__starts_at"
             )
-            .exclude(meeting__status=Meeting.Status.CANCELLED)
-            .values_list("membership_id", "role_type_id", "meeting__starts_at")
         ]
         names = dict(Membership.objects.filter(assembly=assembly).values_list("pk", "user__display_name"))
         for role in roles:
@@ -89,6 +79,7 @@ def upcoming_assignments(membership: Membership):
             membership=membership, status__in=Assignment.HOLDING, meeting__ends_at__gt=timezone.now()
         )
         .exclude(status=Assignment.Status.PROPOSED)
+        .exclude(meeting__status=Meeting.Status.CANCELLED)
         .select_related("meeting__assembly", "role_type")
         .order_by("meeting__starts_at")
     )

@@ -1,8 +1,9 @@
 """Meeting roles: what members offer, who the rotation proposes, and asking, answering and swapping."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -44,9 +45,10 @@ def rotation_settings_save(
     *, membership: Membership, willing: set[int], trained: set[int], languages: list[str]
 ) -> None:
     """Record the roles a member will take, those they are trained for, and the languages they speak."""
-    roles = set(RoleType.objects.filter(assembly_id=membership.assembly_id).values_list("pk", flat=True))
+    # Only the roles on the form: choices for retired roles wait in case a role comes back.
+    roles = set(RoleType.objects.filter(assembly_id=membership.assembly_id, retired=False).values_list("pk", flat=True))
     willing &= roles
-    Willingness.objects.filter(membership=membership).exclude(role_type_id__in=willing).delete()
+    Willingness.objects.filter(membership=membership, role_type_id__in=roles).exclude(role_type_id__in=willing).delete()
     for role_id in willing:
         Willingness.objects.update_or_create(
             membership=membership, role_type_id=role_id, defaults={"trained": role_id in trained}
@@ -57,7 +59,7 @@ def rotation_settings_save(
 def absence_add(*, membership: Membership, starts_on: date, ends_on: date) -> Absence:
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("The day you are back must not be before the day you leave.")})
-    if ends_on < timezone.localdate():
+    if ends_on < assembly_today(membership.assembly):
         raise ValidationError({"ends_on": _("These dates are already over.")})
     absence = Absence(membership=membership, starts_on=starts_on, ends_on=ends_on)
     absence.full_clean()
@@ -65,10 +67,23 @@ def absence_add(*, membership: Membership, starts_on: date, ends_on: date) -> Ab
     return absence
 
 
-def absences_purge(*, today: date | None = None) -> int:
-    """Erase absences that are over: they are no longer needed, so they are not kept."""
-    deleted, _detail = Absence.objects.filter(ends_on__lt=today or timezone.localdate()).delete()
-    return deleted
+def assembly_today(assembly) -> date:
+    return timezone.localtime(timezone.now(), ZoneInfo(assembly.time_zone)).date()
+
+
+def rotation_purge(*, now: datetime | None = None) -> tuple[int, int]:
+    """Erase what the rotation no longer needs: absences that are over, and who said no to past meetings.
+
+    An absence ends on a date in its assembly's time zone; waiting a day past it in UTC keeps every
+    time zone's last day away.
+    """
+    now = now or timezone.now()
+    absences, _detail = Absence.objects.filter(ends_on__lt=now.date() - timedelta(days=1)).delete()
+    answers, _detail = Assignment.objects.filter(
+        status__in=[Status.DECLINED, Status.REPLACED],
+        meeting__ends_at__lt=now - timedelta(days=settings.MEETING_DETAILS_KEEP_DAYS),
+    ).delete()
+    return absences, answers
 
 
 # Who the rotation proposes -------------------------------------------------------------------------
@@ -134,14 +149,18 @@ def people_for(meeting: Meeting, *, exclude_declined: bool = True) -> list[algor
     ]
 
 
-def history_before(meeting: Meeting) -> list[algorithm.Service]:
-    """The roles people took at the assembly's earlier meetings (held or already confirmed)."""
-    rows = Assignment.objects.filter(
-        meeting__assembly_id=meeting.assembly_id,
-        meeting__starts_at__lt=meeting.starts_at,
+def served(assembly_id: int):
+    """Roles people took: accepted, or still asked for a meeting not yet begun; never at a cancelled meeting."""
+    return Assignment.objects.filter(
+        Q(status=Status.ACCEPTED) | Q(status=Status.ASKED, meeting__starts_at__gt=timezone.now()),
+        meeting__assembly_id=assembly_id,
         shadow=False,
-        status__in=[Status.ASKED, Status.ACCEPTED],
     ).exclude(meeting__status=Meeting.Status.CANCELLED)
+
+
+def history_before(meeting: Meeting) -> list[algorithm.Service]:
+    """The roles people took at the assembly's earlier meetings (accepted, or asked and not yet held)."""
+    rows = served(meeting.assembly_id).filter(meeting__starts_at__lt=meeting.starts_at)
     return [
         algorithm.Service(membership_id, role_id, when)
         for membership_id, role_id, when in rows.values_list("membership_id", "role_type_id", "meeting__starts_at")
@@ -245,21 +264,24 @@ def roles_confirm(*, meeting: Meeting) -> int:
 
 def eligible_members(assignment: Assignment) -> list[Membership]:
     """Members who could take this assignment's role instead, in the rotation's order."""
-    meeting = assignment.meeting
-    busy = set(
-        meeting.assignments.filter(status__in=Assignment.HOLDING)
-        .exclude(pk=assignment.pk)
-        .values_list("membership_id", flat=True)
-    )
-    people = [p for p in people_for(meeting, exclude_declined=False) if p.id not in busy]
-    queue = algorithm.queue_for(
-        slot_for(assignment.role_type),
-        people,
-        history_before(meeting),
-        require_registration=requires_registration(meeting),
-    )
-    memberships = Membership.objects.select_related("user").in_bulk([p.id for p in queue])
-    return [memberships[p.id] for p in queue]
+    return eligible_members_for(assignment.meeting, [assignment])[assignment.pk]
+
+
+def eligible_members_for(meeting: Meeting, assignments: list[Assignment]) -> dict[int, list[Membership]]:
+    """For each assignment, who could take its role instead: one read of the members and history for all."""
+    holding = dict(meeting.assignments.filter(status__in=Assignment.HOLDING).values_list("pk", "membership_id"))
+    people = people_for(meeting, exclude_declined=False)
+    history = history_before(meeting)
+    require = requires_registration(meeting)
+    queues = {}
+    for assignment in assignments:
+        busy = {membership_id for pk, membership_id in holding.items() if pk != assignment.pk}
+        free = [p for p in people if p.id not in busy]
+        queues[assignment.pk] = algorithm.queue_for(
+            slot_for(assignment.role_type), free, history, require_registration=require
+        )
+    memberships = Membership.objects.select_related("user").in_bulk({p.id for queue in queues.values() for p in queue})
+    return {pk: [memberships[p.id] for p in queue] for pk, queue in queues.items()}
 
 
 @transaction.atomic
@@ -309,6 +331,9 @@ def assignment_answer(*, assignment: Assignment, user, accept: bool) -> Assignme
     """The person asked accepts or declines; a decline asks the next eligible member."""
     _check_own(assignment, user, _("Only the person asked can answer for this role."))
     meeting = _lock(assignment.meeting)
+    # Again under the lock: a swap may have given this row to someone else meanwhile.
+    assignment = Assignment.objects.select_related("role_type", "membership").get(pk=assignment.pk)
+    _check_own(assignment, user, _("Only the person asked can answer for this role."))
     _check_upcoming(meeting)
     now = timezone.now()
     if accept:
@@ -325,8 +350,24 @@ def assignment_answer(*, assignment: Assignment, user, accept: bool) -> Assignme
     assignment.status = Status.DECLINED
     _withdraw_swaps(assignment)
     if not assignment.shadow:
-        _ask(_fill(meeting, [assignment.role_type], status=Status.ASKED))
+        refilled = _fill(meeting, [assignment.role_type], status=Status.ASKED)
+        _ask(refilled)
+        _tell_organizers_unfilled(meeting, [row for row in refilled if row.status == Status.UNFILLED])
     return assignment
+
+
+def _tell_organizers_unfilled(meeting: Meeting, rows: list[Assignment]) -> None:
+    """A role nobody can take after a decline: the facilitators hear it, so it does not wait unseen."""
+    if not rows:
+        return
+    organizers = Membership.objects.filter(
+        assembly_id=meeting.assembly_id,
+        status=Membership.Status.ACTIVE,
+        role__in=[Membership.Role.FACILITATOR, Membership.Role.COORDINATOR],
+    ).values_list("pk", flat=True)
+    messages_enqueue(
+        [Outgoing("role_unfilled", recipient_key("membership", pk), row.pk) for row in rows for pk in organizers]
+    )
 
 
 # Swaps ---------------------------------------------------------------------------------------------
@@ -353,6 +394,9 @@ def swap_request(*, offered: Assignment, wanted: Assignment, user) -> Swap:
     """Ask the holder of another role at the same meeting to trade; nothing changes until they agree."""
     _check_own(offered, user, _("You can only offer a role you hold."))
     meeting = _lock(offered.meeting)
+    offered = Assignment.objects.select_related("role_type", "meeting", "membership").get(pk=offered.pk)
+    wanted = Assignment.objects.select_related("role_type", "meeting").get(pk=wanted.pk)
+    _check_own(offered, user, _("You can only offer a role you hold."))
     _check_upcoming(meeting)
     if wanted.meeting_id != offered.meeting_id or wanted.pk == offered.pk or wanted.membership_id is None:
         raise ValidationError({"wanted": _("Choose another role of the same meeting that someone holds.")})
@@ -377,10 +421,11 @@ def swap_answer(*, swap: Swap, user, accept: bool) -> Swap:
     _check_own(swap.wanted, user, _("Only the person asked can answer this swap."))
     meeting = _lock(swap.offered.meeting)
     _check_upcoming(meeting)
-    offered = Assignment.objects.select_related("role_type", "meeting").get(pk=swap.offered_id)
-    wanted = Assignment.objects.select_related("role_type", "meeting").get(pk=swap.wanted_id)
     if not Swap.objects.filter(pk=swap.pk, status=Swap.Status.ASKED).exists():
         raise ValidationError(_("This swap was already answered."))
+    offered = Assignment.objects.select_related("role_type", "meeting").get(pk=swap.offered_id)
+    wanted = Assignment.objects.select_related("role_type", "meeting", "membership").get(pk=swap.wanted_id)
+    _check_own(wanted, user, _("Only the person asked can answer this swap."))
     if accept and not (_swappable(offered) and _swappable(wanted) and _can_swap(offered, wanted)):
         raise ValidationError(_("This swap no longer applies: one of the roles changed."))
     asker, answerer = offered.membership_id, wanted.membership_id

@@ -7,6 +7,7 @@ from assembly.rotation import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="assembly.rotation.purge_absences")
-def purge_absences() -> None:
-    logger.info("rotation: erased %d absences that are over", services.absences_purge())
+@shared_task(name="assembly.rotation.purge")
+def purge() -> None:
+    absences, answers = services.rotation_purge()
+    logger.info("rotation: erased %d absences that are over and %d old refusals", absences, answers)

@@ -38,6 +38,12 @@ def _get_meeting_for_facilitator(request: HttpRequest, slug: str, pk: int) -> Me
     return meeting
 
 
+def _posted_id(request: HttpRequest, name: str) -> int | None:
+    """A row id from a form's select, or None for anything that is not one."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def _back_to_roles(meeting: Meeting) -> HttpResponse:
     return redirect("meeting_roles", slug=meeting.assembly.slug, pk=meeting.pk)
 
@@ -150,7 +156,7 @@ def my_rotation(request: HttpRequest, slug: str) -> HttpResponse:
             "assembly": assembly,
             "form": form,
             "absence_form": AbsenceForm(),
-            "absences": Absence.objects.filter(membership=membership, ends_on__gte=timezone.localdate()),
+            "absences": Absence.objects.filter(membership=membership, ends_on__gte=services.assembly_today(assembly)),
             "assignments": selectors.upcoming_assignments(membership),
         },
         status=400 if form.errors else 200,
@@ -197,9 +203,10 @@ def meeting_roles(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     mine = [a for a in assignments if a.membership_id == membership.pk]
     swappable = [a for a in assignments if a.status in (Assignment.Status.ASKED, Assignment.Status.ACCEPTED)]
     if can_run and not meeting.is_past and not meeting.is_cancelled:
-        for assignment in assignments:
-            if not assignment.shadow:
-                assignment.choices = services.eligible_members(assignment)
+        leads = [a for a in assignments if not a.shadow]
+        choices = services.eligible_members_for(meeting, leads)
+        for assignment in leads:
+            assignment.choices = [m for m in choices[assignment.pk] if m.pk != assignment.membership_id]
     return render(
         request,
         "rotation/meeting_roles.html",
@@ -289,7 +296,7 @@ def assignment_change(request: HttpRequest, slug: str, pk: int, assignment_pk: i
     meeting = _get_meeting_for_facilitator(request, slug, pk)
     assignment = _get_assignment(meeting, assignment_pk)
     membership = Membership.objects.filter(
-        pk=request.POST.get("membership") if str(request.POST.get("membership", "")).isdigit() else None,
+        pk=_posted_id(request, "membership"),
         assembly=meeting.assembly,
         status=Membership.Status.ACTIVE,
     ).first()
@@ -332,8 +339,8 @@ def assignment_answer(request: HttpRequest, slug: str, pk: int, assignment_pk: i
 def swap_request(request: HttpRequest, slug: str, pk: int, assignment_pk: int) -> HttpResponse:
     meeting, _membership = _get_meeting_for_member(request, slug, pk)
     offered = _get_assignment(meeting, assignment_pk)
-    wanted_pk = request.POST.get("wanted", "")
-    wanted = Assignment.objects.filter(pk=wanted_pk, meeting=meeting).first() if wanted_pk.isdigit() else None
+    wanted_pk = _posted_id(request, "wanted")
+    wanted = Assignment.objects.filter(pk=wanted_pk, meeting=meeting).first() if wanted_pk else None
     if wanted is None:
         messages.error(request, _("Choose a role to swap with."))
         return _back_to_roles(meeting)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from assembly.assemblies.models import Membership
 from assembly.meetings import agenda
-from assembly.meetings.models import AgendaItem, Meeting
+from assembly.meetings.models import AgendaItem, Meeting, Registration
 from assembly.notify.models import Message
 from assembly.rotation import services as rotation
 from assembly.rotation.models import Assignment, RoleType, Swap, Willingness
@@ -158,3 +158,14 @@ def test_released_member_hears_it_in_their_language(smtp_sink, meeting):
         "Ya no te encargas de Toma de actas" if asked.membership_id == first.pk else "You are no longer Note-taker"
     )
     assert released.subject.startswith(expected)
+
+
+def test_person_who_cancelled_before_the_agenda_went_out_does_not_get_it(smtp_sink, meeting):
+    registration = RegistrationFactory(meeting=meeting)
+    _item(meeting)
+    agenda.agenda_publish(meeting=meeting)
+    Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.CANCELLED)
+
+    deliver_due()
+
+    assert smtp_sink.to(registration.user.email) == []

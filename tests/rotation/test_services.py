@@ -109,13 +109,32 @@ def test_absence_add_refuses_impossible_dates(starts, ends, assembly):
     assert not Absence.objects.exists()
 
 
-def test_absences_purge_erases_only_dates_that_are_over(assembly):
+def test_rotation_purge_erases_absences_a_day_after_they_end_in_any_time_zone(assembly):
     membership = MembershipFactory(assembly=assembly)
-    today = timezone.localdate()
-    AbsenceFactory(membership=membership, starts_on=today - timedelta(days=9), ends_on=today - timedelta(days=1))
-    lasting = AbsenceFactory(membership=membership, starts_on=today - timedelta(days=2), ends_on=today)
-    assert services.absences_purge(today=today) == 1
+    now = timezone.now()
+    today = now.date()
+    AbsenceFactory(membership=membership, starts_on=today - timedelta(days=9), ends_on=today - timedelta(days=2))
+    # Its last day may still be going on west of UTC.
+    lasting = AbsenceFactory(
+        membership=membership, starts_on=today - timedelta(days=2), ends_on=today - timedelta(days=1)
+    )
+    assert services.rotation_purge(now=now) == (1, 0)
     assert list(Absence.objects.all()) == [lasting]
+
+
+def test_rotation_purge_forgets_who_said_no_once_a_meeting_is_long_past(assembly):
+    (notes,) = keep_only(assembly, "note-taker")
+    start = timezone.now() - timedelta(days=30)
+    past = MeetingFactory(assembly=assembly, starts_at=start, ends_at=start + timedelta(hours=2))
+    declined = AssignmentFactory(
+        meeting=past, role_type=notes, membership=willing(assembly, notes), status=Status.DECLINED
+    )
+    accepted = AssignmentFactory(
+        meeting=past, role_type=notes, membership=willing(assembly, notes), status=Status.ACCEPTED
+    )
+    assert services.rotation_purge() == (0, 1)
+    assert list(Assignment.objects.all()) == [accepted]
+    assert not Assignment.objects.filter(pk=declined.pk).exists()
 
 
 # Who is proposed
@@ -919,3 +938,44 @@ def test_roles_of_a_past_or_cancelled_meeting_cannot_change(action, state, settl
         ACTIONS[action](meeting, settled)
     assert ("over" if state == "past" else "cancelled") in " ".join(refused.value.messages)
     assert snapshot() == before
+
+
+def test_decline_that_leaves_a_role_empty_tells_the_organizers(assembly, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    only = willing(assembly, notes)
+    organizer = MembershipFactory(assembly=assembly, role=Membership.Role.FACILITATOR)
+    services.roles_confirm(meeting=meeting)
+    asked = holder(meeting, notes)
+
+    services.assignment_answer(assignment=asked, user=only.user, accept=False)
+
+    empty = holder(meeting, notes)
+    assert (empty.status, empty.reason) == (Status.UNFILLED, Assignment.Reason.ALL_DECLINED)
+    assert sent("role_unfilled") == [(f"membership:{organizer.pk}", empty.pk, "")]
+
+
+def test_answer_for_a_role_that_changed_hands_is_refused(assembly, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    first, second = willing(assembly, notes), willing(assembly, notes)
+    services.roles_confirm(meeting=meeting)
+    stale = Assignment.objects.select_related("membership").get(meeting=meeting)
+    # The row went to the other member after the page was read (as a swap would do).
+    other = second if stale.membership_id == first.pk else first
+    Assignment.objects.filter(pk=stale.pk).update(membership=other)
+    before = snapshot()
+
+    with pytest.raises(PermissionDenied):
+        services.assignment_answer(assignment=stale, user=stale.membership.user, accept=False)
+
+    assert snapshot() == before
+
+
+def test_an_unanswered_request_at_a_past_meeting_does_not_count_as_served(assembly, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    ignored, served = willing(assembly, notes), willing(assembly, notes)
+    _served(meeting, ignored, notes, days_ago=20, status=Status.ASKED)
+    _served(meeting, served, notes, days_ago=30)
+
+    services.roles_propose(meeting=meeting)
+
+    assert holder(meeting, notes).membership == ignored

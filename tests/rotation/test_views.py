@@ -115,7 +115,8 @@ def test_meeting_roles_offers_the_facilitator_eligible_members_only(assembly, pe
     services.roles_propose(meeting=meeting)
     response = client_for(people["facilitator"]).get(_meeting_url("meeting_roles", meeting))
     (row,) = [a for a in response.context["assignments"] if a.role_type_id == notes.pk]
-    assert row.choices == [first, second]
+    # The holder is shown by name; the choices are who else could take it.
+    assert row.choices == [m for m in [first, second] if m.pk != row.membership_id]
 
 
 def test_meeting_roles_shows_members_their_own_role_to_answer(assembly, people, meeting):
@@ -545,4 +546,34 @@ def test_role_type_move_without_a_direction_changes_nothing(assembly, people):
         url_in("en", "role_type_move", slug=assembly.slug, role_pk=role.pk)
     )
     assert response.status_code == 400
+    assert snapshot() == before
+
+
+def test_meeting_roles_queries_do_not_grow_with_the_number_of_roles(assembly, people, meeting):
+    roles = list(seeded(assembly).values())
+    client = client_for(people["facilitator"])
+    url = _meeting_url("meeting_roles", meeting)
+    keep_only(assembly, "note-taker", "timekeeper")
+    willing(assembly, *roles)
+    willing(assembly, *roles)
+    services.roles_propose(meeting=meeting)
+    client.get(url)
+    two = _queries(client, url)
+    RoleType.objects.filter(assembly=assembly).update(retired=False)
+    services.roles_propose(meeting=meeting)
+    assert _queries(client, url) == two
+
+
+@pytest.mark.parametrize("name", ["assignment_change", "swap_request"])
+@pytest.mark.parametrize("value", ["²", "\u0661", "-3", "99999999999999999999999", ""])
+def test_role_forms_refuse_ids_that_are_not_plain_numbers(name, value, assembly, people, meeting):
+    (notes,) = keep_only(assembly, "note-taker")
+    mine = AssignmentFactory(meeting=meeting, role_type=notes, membership=_member(assembly, people, "facilitator"))
+    field = "membership" if name == "assignment_change" else "wanted"
+    before = snapshot()
+    response = client_for(people["facilitator"]).post(
+        _meeting_url(name, meeting, assignment_pk=mine.pk), {field: value}
+    )
+    assert response.status_code == 302
+    assert flashed(response) in (["Choose a member of this assembly."], ["Choose a role to swap with."])
     assert snapshot() == before
