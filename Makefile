@@ -24,6 +24,7 @@ e2e: $(STAMP)
 # Benchmarks print their figures and a ratio against a baseline measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/alerts.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -43,7 +43,11 @@ def main() -> int:
         manage("seed_demo", env=env)
         celery = [CELERY, "-A", "assembly"]
         children.append(
-            subprocess.Popen([*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"], cwd=BASE_DIR, env=env)
+            subprocess.Popen(
+                [*celery, "worker", "--queues", "alerts,celery", "--loglevel", "INFO", "--concurrency", "2"],
+                cwd=BASE_DIR,
+                env=env,
+            )
         )
         # One beat only: the pid file refuses a second one on this machine.
         children.append(

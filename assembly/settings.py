@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "assembly.notify",
     "assembly.meetings",
     "assembly.rotation",
+    "assembly.defense",
     "assembly.demo",
 ]
 
@@ -124,12 +125,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Alerts ride their own queue, and so does the sweep, so a backlog of reminders delays neither.
+ALERTS_QUEUE = "alerts"
+CELERY_TASK_ROUTES = {
+    "assembly.notify.sweep": {"queue": ALERTS_QUEUE},
+    "assembly.defense.expire_alerts": {"queue": ALERTS_QUEUE},
+}
 CELERY_BEAT_SCHEDULE = {
     # The one sweep: every due message goes out from here, so a lost Redis loses nothing.
     "notify-sweep": {"task": "assembly.notify.sweep", "schedule": 60.0},
     "notify-purge": {"task": "assembly.notify.purge", "schedule": 3600.0},
     "meetings-purge": {"task": "assembly.meetings.purge", "schedule": 3600.0},
     "rotation-purge": {"task": "assembly.rotation.purge", "schedule": 3600.0},
+    # Ended alerts lose their details at once; this ends the ones past their time.
+    "defense-expire-alerts": {"task": "assembly.defense.expire_alerts", "schedule": 60.0},
     "purge-expired-invitations": {"task": "assembly.assemblies.purge_expired_invitations", "schedule": 3600.0},
 }
 
@@ -222,6 +231,10 @@ elif DEBUG:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 else:
     raise ImproperlyConfigured("EMAIL_HOST must be set when DEBUG is false.")
+
+# Text messages (alerts): a class with send(to=, text=). The file backend writes them to SMS_FILE_PATH.
+SMS_BACKEND = env_str("SMS_BACKEND", "assembly.notify.sms.FileBackend")
+SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
 
 # Security headers. Every page is same-origin only: no CDN, web font, map tile or analytics host.
 CONTENT_SECURITY_POLICY = {

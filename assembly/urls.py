@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("", include("assembly.assemblies.urls")),
     path("", include("assembly.meetings.urls")),
     path("", include("assembly.rotation.urls")),
+    path("", include("assembly.defense.urls")),
     path("notify/", include("assembly.notify.urls")),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("assembly.accounts.urls")),

@@ -450,7 +450,14 @@ def main() -> int:
 
         worker = celery(
             "worker",
-            *("--hostname", f"bench-{os.getpid()}@%h", "--queues", "celery", "--concurrency", str(args.concurrency)),
+            *(
+                "--hostname",
+                f"bench-{os.getpid()}@%h",
+                "--queues",
+                "alerts,celery",
+                "--concurrency",
+                str(args.concurrency),
+            ),
             *("--without-gossip", "--without-mingle", "--logfile", str(scratch / "worker.log")),
             env=env,
         )

@@ -26,7 +26,7 @@ def test_database_url() -> str:
 
 
 def start_worker(
-    *, queues: str = "celery", concurrency: int = 1, name: str = "test", env: dict[str, str] | None = None
+    *, queues: str = "alerts,celery", concurrency: int = 1, name: str = "test", env: dict[str, str] | None = None
 ) -> subprocess.Popen:
     """Start a worker in its own process group, so kill_worker can take its pool children down with it.
 

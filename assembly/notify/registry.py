@@ -1,5 +1,6 @@
 """What notify knows of the rest of the site: message kinds and recipient resolvers, registered by each app."""
 
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,8 @@ class Recipient:
     name: str
     # Whose opt-outs apply: a member's preferences follow them across meetings.
     preference_key: str
+    # For text messages; empty when the person gave no number.
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,8 @@ class Attachment:
 
 @dataclass(frozen=True)
 class MessageKind:
-    """A kind of message: its templates are emails/<name>_subject.txt, _body.txt and _body.html."""
+    """A kind of message: by email, its templates are emails/<name>_subject.txt, _body.txt and _body.html;
+    by text message (channel "sms"), sms/<name>.txt."""
 
     name: str
     label: Promise
@@ -32,10 +36,33 @@ class MessageKind:
     context: Callable[..., dict | None]
     optional: bool = False
     queue: str = "celery"
+    channel: str = "email"
     attachments: Callable[[dict], list[Attachment]] = field(default=lambda context: [])
 
 
 _kinds: dict[str, MessageKind] = {}
+# What the messages of one batch share (an alert, a meeting), read once per batch: see batch_cached.
+_batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("notify_batch", default=None)
+
+
+def batch_cached(key, load: Callable):
+    """Load a value once per sending batch (or every time outside one): a batch lasts about a second."""
+    cache = _batch.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def batch_begin() -> contextvars.Token:
+    return _batch.set({})
+
+
+def batch_end(token: contextvars.Token) -> None:
+    _batch.reset(token)
+
+
 _resolvers: dict[str, Callable[[int], Recipient | None]] = {}
 
 
@@ -72,9 +99,13 @@ def resolve_recipient(key: str) -> Recipient | None:
 def user_recipient(pk: int) -> Recipient | None:
     from assembly.accounts.models import User
 
-    user = User.objects.filter(pk=pk, is_active=True).only("email", "language", "display_name").first()
+    user = User.objects.filter(pk=pk, is_active=True).only("email", "language", "display_name", "phone").first()
     if user is None:
         return None
     return Recipient(
-        email=user.email, language=user.language, name=user.display_name, preference_key=recipient_key("user", pk)
+        email=user.email,
+        language=user.language,
+        name=user.display_name,
+        preference_key=recipient_key("user", pk),
+        phone=user.phone,
     )

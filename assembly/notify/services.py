@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from assembly.notify import links, registry
+from assembly.notify import links, registry, sms
 from assembly.notify.models import Message, OptOut
 
 logger = logging.getLogger(__name__)
@@ -53,10 +53,36 @@ def messages_enqueue(outgoing: list[Outgoing]) -> None:
         ignore_conflicts=True,
         batch_size=500,
     )
-    if any(item.due_at is None or item.due_at <= now for item in outgoing):
+    due = [item for item in outgoing if item.due_at is None or item.due_at <= now]
+    if not due:
+        return
+    urgent = sorted({item.kind for item in due if _queue_of(item.kind) != settings.CELERY_TASK_DEFAULT_QUEUE})
+    if urgent:
+        # Queued from here, the moment the rows are committed: no task stands between an alert and its sender.
+        transaction.on_commit(lambda: _dispatch(lambda: outbox_sweep(kinds=urgent)))
+    if len(urgent) < len({item.kind for item in due}):
         from assembly.notify.tasks import sweep
 
-        transaction.on_commit(sweep.delay)
+        transaction.on_commit(lambda: _dispatch(sweep.delay))
+
+
+def _dispatch(send) -> None:
+    """Hand due rows to Redis now; if Redis cannot take them, the beat sweep will: the rows are committed."""
+    try:
+        send()
+    except Exception:
+        logger.warning("outbox: could not queue due messages now; the next sweep will", exc_info=True)
+
+
+def messages_erase(*, kinds: list[str], object_id: int | None = None, sent_before: datetime | None = None) -> int:
+    """Forget that messages were sent: the rows of an ended alert say who was alerted."""
+    rows = Message.objects.filter(kind__in=kinds)
+    if object_id is not None:
+        rows = rows.filter(object_id=object_id)
+    if sent_before is not None:
+        rows = rows.filter(state__in=[State.SENT, State.FAILED], created_at__lt=sent_before)
+    deleted, _detail = rows.delete()
+    return deleted
 
 
 def messages_drop_pending(*, kind: str, object_id: int, recipient_key: str | None = None) -> int:
@@ -68,7 +94,7 @@ def messages_drop_pending(*, kind: str, object_id: int, recipient_key: str | Non
     return deleted
 
 
-def outbox_sweep(*, now: datetime | None = None) -> int:
+def outbox_sweep(*, now: datetime | None = None, kinds: list[str] | None = None) -> int:
     """Recover stuck claims and put every due message on its queue; return how many were queued.
 
     Redis only carries work: a message queued before Redis lost its data is queued again once
@@ -79,6 +105,8 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     stuck_before = now - timedelta(seconds=settings.NOTIFY_STUCK_AFTER)
     stuck = Message.objects.filter(state=State.SENDING, claimed_at__lt=stuck_before)
+    if kinds is not None:
+        stuck = stuck.filter(kind__in=kinds)
     # A message that keeps killing its worker stops being retried.
     stuck.filter(attempts__gte=settings.NOTIFY_MAX_ATTEMPTS).update(
         state=State.FAILED, claim_token=None, last_error="stuck in sending"
@@ -88,9 +116,11 @@ def outbox_sweep(*, now: datetime | None = None) -> int:
         logger.warning("outbox: recovered %d messages stuck in sending", recovered)
 
     requeue_before = now - timedelta(seconds=settings.NOTIFY_REQUEUE_AFTER)
+    pending = Message.objects.filter(state=State.PENDING, due_at__lte=now)
+    if kinds is not None:
+        pending = pending.filter(kind__in=kinds)
     due = (
-        Message.objects.filter(state=State.PENDING, due_at__lte=now)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
+        pending.filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
         .order_by("due_at", "id")
         .values_list("id", "kind")[: settings.NOTIFY_MAX_PER_SWEEP]
     )
@@ -151,6 +181,79 @@ def outbox_send_batch(*, message_ids: list[int]) -> int:
     if not won:
         return 0
     claimed = list(Message.objects.filter(claim_token=token, state=State.SENDING).order_by("id"))
+    texts = [message for message in claimed if _channel_of(message.kind) == "sms"]
+    emails = [message for message in claimed if _channel_of(message.kind) != "sms"]
+    batch = registry.batch_begin()
+    try:
+        return _send_texts(texts, token=token, now=now) + _send_emails(emails, token=token, now=now)
+    finally:
+        registry.batch_end(batch)
+
+
+def _channel_of(kind: str) -> str:
+    try:
+        return registry.get_kind(kind).channel
+    except KeyError:
+        return "email"
+
+
+def _send_texts(claimed: list[Message], *, token: uuid.UUID, now: datetime) -> int:
+    """Send claimed text messages one by one through the SMS backend, marking each right after."""
+    if not claimed:
+        return 0
+    backend = sms.get_backend()
+    sent = 0
+    for message in claimed:
+        try:
+            rendered = render_text(message)
+        except Exception as error:
+            logger.exception("outbox: cannot render message %d", message.pk)
+            Message.objects.filter(pk=message.pk, claim_token=token).update(
+                state=State.FAILED, claim_token=None, last_error=f"render: {type(error).__name__}"
+            )
+            continue
+        if rendered is None:
+            Message.objects.filter(pk=message.pk, claim_token=token).delete()
+            continue
+        to, text = rendered
+        try:
+            backend.send(to=to, text=text)
+        except sms.SmsError as error:
+            if error.permanent:
+                Message.objects.filter(pk=message.pk, claim_token=token).update(
+                    state=State.FAILED, claim_token=None, last_error="sms refused"
+                )
+            else:
+                _release([message.pk], token=token, error="sms: try again", now=now)
+            continue
+        Message.objects.filter(pk=message.pk, claim_token=token).update(
+            state=State.SENT, sent_at=timezone.now(), claim_token=None
+        )
+        sent += 1
+    return sent
+
+
+def render_text(message: Message) -> tuple[str, str] | None:
+    """Render a text message in its recipient's language: (number, text), or None when it must not go."""
+    try:
+        kind = registry.get_kind(message.kind)
+    except KeyError:
+        return None
+    recipient = registry.resolve_recipient(message.recipient_key)
+    if recipient is None or not recipient.phone:
+        return None
+    with translation.override(recipient.language):
+        context = kind.context(message=message, recipient=recipient)
+        if context is None:
+            return None
+        context.update(recipient=recipient, site_url=settings.SITE_URL)
+        text = " ".join(render_to_string(f"sms/{kind.name}.txt", context).split())
+    return recipient.phone, text
+
+
+def _send_emails(claimed: list[Message], *, token: uuid.UUID, now: datetime) -> int:
+    if not claimed:
+        return 0
     connection = get_connection(fail_silently=False)
     try:
         connection.open()

@@ -2,19 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from assembly.assemblies.models import Membership
 from assembly.notify.links import absolute_url
-from assembly.notify.registry import MessageKind, Recipient, recipient_key, register_kind, register_recipients
+from assembly.notify.registry import MessageKind, Recipient, register_kind
 from assembly.rotation.models import Assignment, Swap
-
-
-def membership_recipient(pk: int) -> Recipient | None:
-    """A member of an assembly, reached as their account; their opt-outs follow the account."""
-    membership = Membership.objects.select_related("user").filter(pk=pk, status=Membership.Status.ACTIVE).first()
-    if membership is None or not membership.user.is_active:
-        return None
-    user = membership.user
-    return Recipient(user.email, user.language, user.display_name, recipient_key("user", user.pk))
 
 
 def _roles_url(meeting, recipient: Recipient) -> str:
@@ -66,8 +56,6 @@ def _swap_context(*, message, recipient: Recipient) -> dict | None:
         "roles_url": _roles_url(meeting, recipient),
     }
 
-
-register_recipients("membership", membership_recipient)
 
 for kind in [
     MessageKind("role_asked", _("Meeting roles I am asked to take"), _assignment_context),

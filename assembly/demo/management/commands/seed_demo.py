@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from assembly.accounts.models import User
 from assembly.assemblies.models import Assembly, Membership, Zone
+from assembly.defense import services as defense_services
+from assembly.defense.models import Alert, DefenseRole, GamePlan, MeetingPoint, PlanResource, PlanStep, RoleKind
 from assembly.meetings import agenda
 from assembly.meetings import services as meeting_services
 from assembly.meetings.models import AgendaItem, Meeting, Registration
@@ -20,6 +22,8 @@ from assembly.rotation import services as rotation_services
 from assembly.rotation.models import Absence, Assignment, RoleType, RotationProfile, Willingness
 
 DEMO_PASSWORD = "demo-asamblea-2026"
+# Fictional numbers (555-01xx), so alerts also go out as text messages, to var/sms/ in local mode.
+PHONES = {"vecina@example.org": "+15550100102", "neighbor@example.org": "+15550100104"}
 
 PEOPLE = [
     # email, display name, language, role in the demo assembly (None: asked to join)
@@ -89,7 +93,7 @@ class Command(BaseCommand):
         people = {}
         for email, name, language, _role in PEOPLE:
             user, created = User.objects.get_or_create(
-                email=email, defaults={"display_name": name, "language": language}
+                email=email, defaults={"display_name": name, "language": language, "phone": PHONES.get(email, "")}
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
@@ -124,6 +128,7 @@ class Command(BaseCommand):
         self._meetings(main, people)
         self._rotation(main, people)
         self._agendas(main, people)
+        self._defense(main, people)
 
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
         for email, name, language, role in PEOPLE:
@@ -232,6 +237,144 @@ class Command(BaseCommand):
                 AgendaItem.objects.create(meeting=meeting, parent=item, position=position, **part)
         return made
 
+    def _defense(self, assembly: Assembly, people: dict) -> None:
+        """An active home-raid plan with roles, steps, meeting points, resources and a few claims."""
+        if assembly.game_plans.exists():
+            return
+        kinds = {kind.key: kind for kind in RoleKind.objects.filter(assembly=assembly)}
+        zones = {zone.name_en: zone for zone in assembly.zones.all()}
+        plan = GamePlan.objects.create(assembly=assembly, status=GamePlan.Status.ACTIVE, **PLAN)
+        plan.zones.set(zones.values())
+        for position, (key, text_en, text_es) in enumerate(PLAN_STEPS):
+            PlanStep.objects.create(
+                plan=plan, position=position, role_kind=kinds.get(key), text_en=text_en, text_es=text_es
+            )
+        for position, fields in enumerate(PLAN_POINTS):
+            MeetingPoint.objects.create(plan=plan, position=position, **fields)
+        for position, fields in enumerate(PLAN_RESOURCES):
+            PlanResource.objects.create(plan=plan, position=position, **fields)
+        roles = {}
+        for key, zone, needed, training, description_en, description_es in PLAN_ROLES:
+            roles[(key, zone)] = DefenseRole.objects.create(
+                plan=plan,
+                kind=kinds[key],
+                zone=zones.get(zone),
+                needed=needed,
+                requires_training=training,
+                description_en=description_en,
+                description_es=description_es,
+            )
+        for email, key, zone in PLAN_CLAIMS:
+            membership = Membership.objects.get(assembly=assembly, user=people[email])
+            defense_services.claim_create(role=roles[(key, zone)], membership=membership, confirmed_training=True)
+        # Last month's drill, ended: only its counts remain, as for every alert that is over.
+        Alert.objects.create(
+            plan=plan,
+            zone=zones["Blocks 1-4, north of Elm Street"],
+            status=Alert.Status.CLOSED,
+            practice=True,
+            expires_at=timezone.now() - timedelta(days=30),
+            ended_at=timezone.now() - timedelta(days=30),
+            alerted_count=3,
+            coming_count=2,
+            cannot_count=1,
+        )
+
+
+PLAN = {
+    "title_en": "Home raid on our blocks",
+    "title_es": "Redada en una casa de nuestras cuadras",
+    "summary_en": "When agents knock on a door in Example Heights: verify, gather, observe, support the family. "
+    "Never open the door to agents without a signed judicial warrant. (Fictional demo plan.)",
+    "summary_es": "Cuando agentes tocan una puerta en Barrio Ejemplo: verificar, reunirnos, observar y apoyar a la "
+    "familia. Nunca se abre la puerta sin una orden judicial firmada. (Plan ficticio de ejemplo.)",
+    "scenario": GamePlan.Scenario.HOME_RAID,
+}
+PLAN_STEPS = [
+    (
+        "dispatcher",
+        "Take the call on the hotline and write down where and what was seen.",
+        "Atiende la llamada de la línea y anota dónde y qué se vio.",
+    ),
+    (
+        "verifier",
+        "Go and see with your own eyes, from the sidewalk, and tell the dispatcher.",
+        "Ve a ver con tus propios ojos, desde la acera, y avisa al despacho.",
+    ),
+    (
+        "rapid-responder",
+        "Gather at the meeting point; stay calm and together.",
+        "Reúnete en el punto de encuentro; con calma y en grupo.",
+    ),
+    (
+        "legal-observer",
+        "Film and write down names, badge numbers and vehicles; do not interfere.",
+        "Filma y anota nombres, números de placa y vehículos; no interfieras.",
+    ),
+    (
+        "",
+        "Afterwards, support the family and write what happened in the plan's log.",
+        "Después, acompaña a la familia y escribe lo que pasó.",
+    ),
+]
+PLAN_POINTS = [
+    {
+        "name_en": "Laundromat on Elm Street",
+        "name_es": "Lavandería de la calle Elm",
+        "description_en": "Inside, by the back wall.",
+        "description_es": "Adentro, junto a la pared del fondo.",
+    },
+    {"name_en": "Market Square bus stop", "name_es": "Parada de autobús de la Plaza del Mercado"},
+]
+PLAN_RESOURCES = [
+    {
+        "kind": PlanResource.Kind.RIGHTS,
+        "title_en": "Your rights at the door",
+        "title_es": "Tus derechos en la puerta",
+        "body_en": "You do not have to open the door. Ask them to slide the warrant under it. You have the right to "
+        "remain silent.",
+        "body_es": "No tienes que abrir la puerta. Pide que pasen la orden por debajo. Tienes derecho a guardar "
+        "silencio.",
+    },
+    {
+        "kind": PlanResource.Kind.HOTLINE,
+        "title_en": "Rapid-response hotline",
+        "title_es": "Línea de respuesta rápida",
+        "body_en": "555-0100 (fictional number), day and night.",
+        "body_es": "555-0100 (número ficticio), de día y de noche.",
+    },
+    {
+        "kind": PlanResource.Kind.CHECKLIST,
+        "title_en": "Family preparedness checklist",
+        "title_es": "Lista de preparación familiar",
+        "body_en": "Who picks up the children. Copies of documents with someone you trust. Emergency numbers "
+        "learned by heart.",
+        "body_es": "Quién recoge a los niños. Copias de documentos con alguien de confianza. Números de emergencia "
+        "aprendidos de memoria.",
+    },
+]
+# kind, zone (by English name; "" for the whole area), places, needs training, description
+PLAN_ROLES = [
+    ("dispatcher", "", 2, True, "Answers the hotline and sends the alert.", "Atiende la línea y envía la alerta."),
+    ("verifier", "Blocks 1-4, north of Elm Street", 2, False, "Confirms what was seen.", "Confirma lo que se vio."),
+    ("verifier", "Market Square", 1, False, "Confirms what was seen.", "Confirma lo que se vio."),
+    ("rapid-responder", "Blocks 1-4, north of Elm Street", 6, False, "", ""),
+    ("legal-observer", "", 2, True, "Watches and records; never interferes.", "Observa y registra; nunca interviene."),
+    (
+        "childcare",
+        "Riverside blocks",
+        2,
+        False,
+        "Looks after children while parents deal with agents.",
+        "Cuida a los niños mientras los padres atienden a los agentes.",
+    ),
+]
+PLAN_CLAIMS = [
+    ("coordinadora@example.org", "dispatcher", ""),
+    ("vecina@example.org", "verifier", "Blocks 1-4, north of Elm Street"),
+    ("neighbor@example.org", "rapid-responder", "Blocks 1-4, north of Elm Street"),
+    ("facilitator@example.org", "legal-observer", ""),
+]
 
 NEXT_MEETING = "Neighborhood assembly: rent and the rapid-response network"
 PAST_MEETING = "Assembly: choosing this season's priorities"

@@ -1,0 +1,21 @@
+"""Members as message recipients: a key names a membership, reached through its account."""
+
+from assembly.assemblies.models import Membership
+from assembly.notify.registry import Recipient, recipient_key, register_recipients
+
+
+def membership_recipient(pk: int) -> Recipient | None:
+    """A member of an assembly, reached as their account; their opt-outs follow the account."""
+    # One narrow query: a wave of alerts resolves a recipient per message.
+    row = (
+        Membership.objects.filter(pk=pk, status=Membership.Status.ACTIVE, user__is_active=True)
+        .values_list("user_id", "user__email", "user__language", "user__display_name", "user__phone")
+        .order_by()[:1]
+    )
+    if not row:
+        return None
+    user_id, email, language, name, phone = row[0]
+    return Recipient(email, language, name, recipient_key("user", user_id), phone=phone)
+
+
+register_recipients("membership", membership_recipient)

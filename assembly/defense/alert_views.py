@@ -1,0 +1,206 @@
+"""Raising alerts, the dispatcher's board, and the signed link each alerted person answers from."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assembly.assemblies import permissions
+from assembly.assemblies.models import Membership
+from assembly.common.audit import audit_record
+from assembly.common.errors import error_text
+from assembly.defense import alerts, links
+from assembly.defense.forms import AlertForm, AnswerForm
+from assembly.defense.models import Alert
+from assembly.defense.views import _get_plan_for_member
+
+
+def _get_alert_for_dispatcher(request: HttpRequest, slug: str, alert_pk: int) -> tuple[Alert, Membership]:
+    """An alert of the member's assembly, for its plan's dispatchers and the coordinators."""
+    assembly, membership = permissions.get_assembly_for_member(request.user, slug)
+    alert = get_object_or_404(
+        Alert.objects.select_related("plan__assembly", "zone"), pk=alert_pk, plan__assembly=assembly
+    )
+    if not alerts.can_raise(alert.plan, membership):
+        raise PermissionDenied
+    return alert, membership
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    plan, membership = _get_plan_for_member(request, slug, pk)
+    if not alerts.can_raise(plan, membership):
+        raise PermissionDenied
+    with timezone.override(plan.assembly.time_zone):
+        form = AlertForm(request.POST or None, plan=plan, initial={"seen_at": timezone.localtime()})
+        if request.method == "POST" and form.is_valid():
+            details = {
+                name: value for name, value in form.cleaned_data.items() if name not in {"verified", "zone", "practice"}
+            }
+            try:
+                alert = alerts.alert_raise(
+                    plan=plan,
+                    zone=form.cleaned_data["zone"],
+                    raised_by=membership,
+                    verified=form.cleaned_data["verified"],
+                    practice=form.cleaned_data["practice"],
+                    **details,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The alert is sent. Answers appear on this board as they come."))
+                return redirect("alert_board", slug=plan.assembly.slug, alert_pk=alert.pk)
+        return _no_store(
+            render(
+                request,
+                "defense/alert_form.html",
+                {"assembly": plan.assembly, "plan": plan, "form": form},
+                status=400 if form.errors else 200,
+            )
+        )
+
+
+@login_required
+@require_GET
+def alert_board(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
+    alert, _membership = _get_alert_for_dispatcher(request, slug, alert_pk)
+    audit_record(actor=request.user, action="defense.alert.board", target=alert)
+    return _no_store(
+        render(
+            request,
+            "defense/alert_board.html",
+            {"assembly": alert.plan.assembly, "alert": alert, "plan": alert.plan, "board": alerts.board(alert)},
+        )
+    )
+
+
+@login_required
+@require_GET
+def alert_board_data(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
+    """The board's answers as JSON, fetched every few seconds by the board page."""
+    alert, _membership = _get_alert_for_dispatcher(request, slug, alert_pk)
+    return _no_store(JsonResponse(alerts.board(alert)))
+
+
+def _board_action(request: HttpRequest, slug: str, alert_pk: int, action, success: str) -> HttpResponse:
+    assembly, membership = permissions.get_assembly_for_member(request.user, slug)
+    alert = get_object_or_404(Alert.objects.select_related("plan", "zone"), pk=alert_pk, plan__assembly=assembly)
+    try:
+        action(alert, membership)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, success)
+    if alerts.can_raise(alert.plan, membership):
+        return redirect("alert_board", slug=slug, alert_pk=alert.pk)
+    return redirect("plan_detail", slug=slug, pk=alert.plan_id)
+
+
+@login_required
+@require_POST
+def alert_verify(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
+    decision = request.POST.get("decision")
+    if decision not in {"confirm", "clear"}:
+        raise Http404
+    confirm = decision == "confirm"
+
+    def verify(alert: Alert, membership: Membership) -> None:
+        if not alerts.can_verify(alert, membership):
+            raise PermissionDenied
+        alerts.alert_verify(alert=alert, membership=membership, confirm=confirm)
+
+    success = (
+        _("Verified: everyone with a role in the zone is alerted.")
+        if confirm
+        else _("Cleared: nobody else is alerted.")
+    )
+    return _board_action(request, slug, alert_pk, verify, success)
+
+
+@login_required
+@require_POST
+def alert_close(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
+    def close(alert: Alert, membership: Membership) -> None:
+        if not alerts.can_raise(alert.plan, membership):
+            raise PermissionDenied
+        alerts.alert_close(alert=alert)
+
+    return _board_action(request, slug, alert_pk, close, _("The alert is closed and its details are erased."))
+
+
+@require_http_methods(["GET", "POST"])
+def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """Answer an alert from the link in its message, without logging in; verifiers also verify from here."""
+    ids = links.ids_from_answer_token(token)
+    alert = membership = None
+    if ids is not None:
+        alert = Alert.objects.select_related("plan__assembly", "zone").filter(pk=ids[0]).first()
+        membership = Membership.objects.select_related("user").filter(pk=ids[1], status="active").first()
+    if alert is None or membership is None:
+        return _no_store(
+            render(
+                request,
+                "defense/alert_link_problem.html",
+                {"error": _("This link is not valid. Use the link in the newest message we sent you.")},
+                status=400,
+            )
+        )
+    form = AnswerForm(request.POST if request.method == "POST" and "answer" in request.POST else None)
+    verifier = alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership)
+    done = problem = None
+    if request.method == "POST":
+        try:
+            if "decision" in request.POST and verifier:
+                # Clearing erases the report: only the button that says so may do it.
+                if request.POST["decision"] not in {"confirm", "clear"}:
+                    raise ValidationError(_("Choose one of the answers."))
+                confirm = request.POST["decision"] == "confirm"
+                alerts.alert_verify(alert=alert, membership=membership, confirm=confirm)
+                done = (
+                    _("Thank you. Everyone with a role in the zone is alerted.")
+                    if confirm
+                    else _("Thank you. The report is cleared.")
+                )
+            elif form.is_valid():
+                alerts.alert_answer(
+                    alert=alert,
+                    membership=membership,
+                    answer=form.cleaned_data["answer"],
+                    eta_minutes=form.cleaned_data["eta_minutes"],
+                )
+                done = _("Thank you. The dispatcher sees your answer. You can change it here.")
+        except ValidationError as error:
+            # A verification posts no answer, so its refusal has no bound form to go on.
+            if form.is_bound:
+                form.add_error(None, error)
+            else:
+                problem = error_text(error)
+        alert.refresh_from_db()
+    current = alert.answers.filter(membership=membership).first()
+    return _no_store(
+        render(
+            request,
+            "defense/alert_answer.html",
+            {
+                "alert": alert,
+                "assembly": alert.plan.assembly,
+                "form": form if form.is_bound else AnswerForm(initial={"answer": current.answer if current else None}),
+                "current": current,
+                "verifier": alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership),
+                "done": done,
+                "problem": problem,
+            },
+            status=400 if form.errors or problem else 200,
+        )
+    )

@@ -1,0 +1,217 @@
+"""Alerts: raised on an active plan, routed to verifiers until verified, then to every role holder in the zone.
+
+When an alert ends (closed, cleared or expired) its location and details are erased and its answers are
+reduced to counts: what is not kept cannot be seized.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
+
+from assembly.assemblies.models import Membership, Zone
+from assembly.defense.models import Alert, AlertAnswer, Claim, GamePlan
+from assembly.notify.registry import recipient_key
+from assembly.notify.services import Outgoing, messages_enqueue, messages_erase
+
+Status = Alert.Status
+TRANSLATED_DETAILS = ("location", "activity", "uniforms", "vehicles")
+DISPATCHER, VERIFIER = "dispatcher", "verifier"
+# Each alert goes out by email and by text message; the kinds of one occasion.
+ASK_VERIFY = ("alert_verify", "alert_verify_sms")
+BROADCAST = ("alert", "alert_sms")
+OVER = ("alert_over", "alert_over_sms")
+
+
+def _holders(plan: GamePlan, zone: Zone, *, kind: str | None = None) -> list[int]:
+    """Active members holding a role of the plan in the zone, or in the plan's whole area."""
+    claims = Claim.objects.filter(
+        Q(role__zone=zone) | Q(role__zone__isnull=True),
+        role__plan=plan,
+        membership__status=Membership.Status.ACTIVE,
+    )
+    if kind is not None:
+        claims = claims.filter(role__kind__key=kind)
+    return sorted(set(claims.values_list("membership_id", flat=True)))
+
+
+def can_raise(plan: GamePlan, membership: Membership | None) -> bool:
+    if membership is None or not membership.is_active:
+        return False
+    return (
+        membership.has_role(Membership.Role.COORDINATOR)
+        or Claim.objects.filter(role__plan=plan, role__kind__key=DISPATCHER, membership=membership).exists()
+    )
+
+
+def can_verify(alert: Alert, membership: Membership | None) -> bool:
+    return can_raise(alert.plan, membership) or (
+        membership is not None and membership.pk in _holders(alert.plan, alert.zone, kind=VERIFIER)
+    )
+
+
+def _send(alert: Alert, kinds: tuple[str, ...], memberships: list[int]) -> None:
+    """Queue each kind to each member: the email to all, the text message to those who gave a number."""
+    email, text = kinds
+    with_phone = set(Membership.objects.filter(pk__in=memberships).exclude(user__phone="").values_list("pk", flat=True))
+    messages_enqueue(
+        [Outgoing(email, recipient_key("membership", pk), alert.pk) for pk in memberships]
+        + [Outgoing(text, recipient_key("membership", pk), alert.pk) for pk in memberships if pk in with_phone]
+    )
+
+
+def _broadcast(alert: Alert) -> int:
+    # The dispatcher who raised it knows already.
+    holders = [pk for pk in _holders(alert.plan, alert.zone) if pk != alert.raised_by_id]
+    _send(alert, BROADCAST, holders)
+    Alert.objects.filter(pk=alert.pk).update(alerted_count=len(holders))
+    alert.alerted_count = len(holders)
+    return len(holders)
+
+
+@transaction.atomic
+def alert_raise(
+    *, plan: GamePlan, zone: Zone | None, raised_by: Membership, verified: bool, practice: bool, **details
+) -> Alert:
+    """Raise an alert: unverified ones go to the zone's verifiers, verified ones to every role holder there."""
+    plan = GamePlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != GamePlan.Status.ACTIVE:
+        raise ValidationError(_("Alerts can only be raised on an active plan."))
+    if zone is None or zone.assembly_id != plan.assembly_id or not plan.zones.filter(pk=zone.pk).exists():
+        raise ValidationError({"zone": _("This plan does not cover that zone. Choose one of its zones.")})
+    now = timezone.now()
+    alert = Alert(
+        plan=plan,
+        zone=zone,
+        raised_by=raised_by,
+        practice=practice,
+        status=Status.VERIFIED if verified else Status.UNVERIFIED,
+        verified_at=now if verified else None,
+        expires_at=now + timedelta(hours=plan.alert_hours),
+        **details,
+    )
+    alert.full_clean()
+    alert.save()
+    if verified:
+        _broadcast(alert)
+    else:
+        _send(alert, ASK_VERIFY, _holders(plan, zone, kind=VERIFIER))
+    return alert
+
+
+def _lock(alert: Alert) -> Alert:
+    return Alert.objects.select_for_update().select_related("plan__assembly", "zone").get(pk=alert.pk)
+
+
+@transaction.atomic
+def alert_verify(*, alert: Alert, membership: Membership, confirm: bool) -> Alert:
+    """A verifier saw it (everyone in the zone is alerted) or found nothing (the alert is cleared)."""
+    alert = _lock(alert)
+    if not can_verify(alert, membership):
+        raise ValidationError(_("Only a verifier of this zone, a dispatcher or a coordinator can verify an alert."))
+    if alert.status != Status.UNVERIFIED:
+        raise ValidationError(_("This alert was already verified or has ended."))
+    if not confirm:
+        _end(alert, Status.CLEARED)
+        return alert
+    alert.status = Status.VERIFIED
+    alert.verified_at = timezone.now()
+    alert.save(update_fields=["status", "verified_at"])
+    _broadcast(alert)
+    return alert
+
+
+@transaction.atomic
+def alert_close(*, alert: Alert) -> Alert:
+    """End an alert; if people were called out, tell them it is over."""
+    alert = _lock(alert)
+    if not alert.is_open:
+        raise ValidationError(_("This alert has already ended."))
+    was_verified = alert.status == Status.VERIFIED
+    raiser = alert.raised_by_id
+    _end(alert, Status.CLOSED)
+    if was_verified:
+        _send(alert, OVER, [pk for pk in _holders(alert.plan, alert.zone) if pk != raiser])
+    return alert
+
+
+def _end(alert: Alert, status: str) -> None:
+    """Erase what was seen and who answered; keep the counts."""
+    counts = dict(alert.answers.values_list("answer").annotate(n=Count("id")))
+    alert.coming_count = counts.get(AlertAnswer.Answer.COMING, 0)
+    alert.cannot_count = counts.get(AlertAnswer.Answer.CANNOT, 0)
+    alert.clear_count = counts.get(AlertAnswer.Answer.CLEAR, 0)
+    alert.answers.all().delete()
+    erased = {"how_many": None, "seen_at": None}
+    for field in TRANSLATED_DETAILS:
+        erased[field] = ""
+        for code, _name in settings.LANGUAGES:
+            erased[build_localized_fieldname(field, code)] = ""
+    for name, value in erased.items():
+        setattr(alert, name, value)
+    alert.status = status
+    alert.ended_at = timezone.now()
+    alert.raised_by = None
+    alert.save()
+    # Sent or not, the outbox rows would say who was alerted: they go too.
+    messages_erase(kinds=[*ASK_VERIFY, *BROADCAST], object_id=alert.pk)
+
+
+def alerts_expire(*, now: datetime | None = None) -> int:
+    """End every open alert past its time, and forget "it is over" messages an hour after; return how many ended."""
+    now = now or timezone.now()
+    messages_erase(kinds=list(OVER), sent_before=now - timedelta(hours=1))
+    expired = 0
+    for alert in Alert.objects.filter(status__in=Alert.OPEN, expires_at__lte=now).only("pk"):
+        with transaction.atomic():
+            alert = _lock(alert)
+            if alert.is_open and alert.expires_at <= now:
+                _end(alert, Status.EXPIRED)
+                expired += 1
+    return expired
+
+
+@transaction.atomic
+def alert_answer(*, alert: Alert, membership: Membership, answer: str, eta_minutes: int | None) -> AlertAnswer:
+    """Record a person's answer; a second answer replaces the first."""
+    alert = _lock(alert)
+    if not alert.is_open:
+        raise ValidationError(_("This alert is over. Thank you for answering."))
+    if membership.pk not in _holders(alert.plan, alert.zone):
+        raise ValidationError(_("You no longer hold a role in this zone, so your answer is not needed."))
+    if answer not in AlertAnswer.Answer.values:
+        raise ValidationError(_("Choose one of the answers."))
+    eta = eta_minutes if answer == AlertAnswer.Answer.COMING else None
+    row, _created = AlertAnswer.objects.update_or_create(
+        alert=alert,
+        membership=membership,
+        defaults={"answer": answer, "eta_minutes": eta, "answered_at": timezone.now()},
+    )
+    return row
+
+
+def board(alert: Alert) -> dict:
+    """What the dispatcher's board shows: the alert's state and each answer, newest last."""
+    answers = alert.answers.select_related("membership__user")
+    zone = ZoneInfo(alert.plan.assembly.time_zone)
+    return {
+        "status": alert.status,
+        "status_label": str(alert.get_status_display()),
+        "alerted": alert.alerted_count,
+        "answers": [
+            {
+                "name": row.membership.user.display_name,
+                "answer": row.answer,
+                "label": str(row.get_answer_display()),
+                "eta": row.eta_minutes,
+                "at": formats.time_format(timezone.localtime(row.answered_at, zone), "TIME_FORMAT"),
+            }
+            for row in answers
+        ],
+    }

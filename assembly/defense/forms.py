@@ -1,0 +1,155 @@
+from django import forms
+from django.forms import modelformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from assembly.common.i18n import BilingualFormMixin, localized_fields, localized_value
+from assembly.defense.models import (
+    Alert,
+    AlertAnswer,
+    DefenseRole,
+    GamePlan,
+    MeetingPoint,
+    PlanResource,
+    PlanStep,
+    RoleKind,
+)
+
+
+def _localized_choices(field, attribute: str = "name") -> None:
+    field.label_from_instance = lambda obj: localized_value(obj, attribute).text
+
+
+class GamePlanForm(BilingualFormMixin, forms.ModelForm):
+    translated_fields = ("title", "summary")
+    required_translated_fields = ("title",)
+
+    class Meta:
+        model = GamePlan
+        fields = [*localized_fields("title", "summary"), "scenario", "zones", "alert_hours"]
+        widgets = {"zones": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, assembly, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zones"].queryset = assembly.zones.all()
+        _localized_choices(self.fields["zones"])
+
+
+class StepForm(BilingualFormMixin, forms.ModelForm):
+    translated_fields = ("text",)
+    required_translated_fields = ("text",)
+
+    class Meta:
+        model = PlanStep
+        fields = ["position", *localized_fields("text"), "role_kind"]
+
+    def __init__(self, *args, assembly, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role_kind"].queryset = assembly.defense_role_kinds.all()
+        self.fields["role_kind"].empty_label = _("— everyone —")
+        _localized_choices(self.fields["role_kind"])
+
+
+class MeetingPointForm(BilingualFormMixin, forms.ModelForm):
+    translated_fields = ("name", "description")
+    required_translated_fields = ("name",)
+
+    class Meta:
+        model = MeetingPoint
+        fields = ["position", *localized_fields("name", "description")]
+
+    def __init__(self, *args, assembly, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class ResourceForm(BilingualFormMixin, forms.ModelForm):
+    translated_fields = ("title", "body")
+    required_translated_fields = ("title", "body")
+
+    class Meta:
+        model = PlanResource
+        fields = ["position", "kind", *localized_fields("title", "body")]
+
+    def __init__(self, *args, assembly, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class DefenseRoleForm(BilingualFormMixin, forms.ModelForm):
+    translated_fields = ("description",)
+
+    class Meta:
+        model = DefenseRole
+        fields = ["kind", "zone", "needed", "requires_training", *localized_fields("description")]
+
+    def __init__(self, *args, assembly, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = assembly.defense_role_kinds.all()
+        _localized_choices(self.fields["kind"])
+        self.fields["zone"].queryset = assembly.zones.all()
+        self.fields["zone"].empty_label = _("— the whole area —")
+        _localized_choices(self.fields["zone"])
+
+    def clean_needed(self) -> int:
+        needed = self.cleaned_data["needed"]
+        if self.instance.pk and needed < self.instance.filled:
+            raise forms.ValidationError(
+                _("%(count)d people hold this role; it needs at least that many places.")
+                % {"count": self.instance.filled}
+            )
+        return needed
+
+
+class RoleKindForm(BilingualFormMixin, forms.ModelForm):
+    translated_fields = ("name",)
+    required_translated_fields = ("name",)
+
+    class Meta:
+        model = RoleKind
+        fields = [*localized_fields("name")]
+
+    def __init__(self, *args, assembly, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+def formset_for(form_class, *, can_delete: bool = True):
+    return modelformset_factory(form_class._meta.model, form=form_class, extra=2, can_delete=can_delete)
+
+
+class ClaimForm(forms.Form):
+    confirmed_training = forms.BooleanField(label=_("I have had the training this role needs"), required=False)
+
+
+class AlertForm(BilingualFormMixin, forms.ModelForm):
+    """What a dispatcher types in a hurry: the zone and the place first, the rest if known."""
+
+    translated_fields = ("location", "activity", "uniforms", "vehicles")
+    required_translated_fields = ("location",)
+    verified = forms.BooleanField(
+        label=_("It is verified: I or a verifier saw it"),
+        required=False,
+        help_text=_("Unverified alerts go only to the verifiers of the zone, who confirm or clear them."),
+    )
+
+    class Meta:
+        model = Alert
+        fields = [
+            "zone",
+            *localized_fields("location"),
+            "how_many",
+            *localized_fields("activity", "uniforms", "vehicles"),
+            "seen_at",
+            "practice",
+        ]
+        widgets = {"seen_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+
+    def __init__(self, *args, plan: GamePlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = plan.zones.all()
+        self.fields["zone"].empty_label = None
+        _localized_choices(self.fields["zone"])
+        self.fields["seen_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.order_fields(["practice", "zone", "verified"])
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(choices=AlertAnswer.Answer.choices, widget=forms.RadioSelect, label=_("My answer"))
+    eta_minutes = forms.IntegerField(label=_("I can be there in (minutes)"), min_value=0, max_value=600, required=False)

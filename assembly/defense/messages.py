@@ -1,0 +1,44 @@
+"""The messages alerts send, by email and by text message, on the alerts' own queue."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from assembly.defense import links
+from assembly.defense.models import Alert
+from assembly.notify.links import absolute_url
+from assembly.notify.registry import MessageKind, Recipient, batch_cached, register_kind
+
+
+def _alert_context(*, message, recipient: Recipient) -> dict | None:
+    alert = batch_cached(
+        ("alert", message.object_id),
+        lambda: Alert.objects.select_related("plan__assembly", "zone").filter(pk=message.object_id).first(),
+    )
+    if alert is None:
+        return None
+    kind = message.kind.removesuffix("_sms")
+    if kind == "alert_verify" and alert.status != Alert.Status.UNVERIFIED:
+        return None
+    if kind == "alert" and not alert.is_open:
+        return None
+    _prefix, _sep, membership_id = message.recipient_key.partition(":")
+    return {
+        "alert": alert,
+        "plan": alert.plan,
+        "zone": alert.zone,
+        "assembly": alert.plan.assembly,
+        "time_zone": alert.plan.assembly.time_zone,
+        "answer_url": links.answer_url(alert.pk, int(membership_id), language=recipient.language),
+        "plan_url": absolute_url(
+            "plan_detail", language=recipient.language, slug=alert.plan.assembly.slug, pk=alert.plan_id
+        ),
+    }
+
+
+for name, label in [
+    ("alert_verify", _("Reports to verify in my zone")),
+    ("alert", _("Verified alerts in my zone")),
+    ("alert_over", _("Alerts that are over")),
+]:
+    register_kind(MessageKind(name, label, _alert_context, queue=settings.ALERTS_QUEUE))
+    register_kind(MessageKind(f"{name}_sms", label, _alert_context, queue=settings.ALERTS_QUEUE, channel="sms"))

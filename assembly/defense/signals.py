@@ -1,0 +1,19 @@
+from django.db.models.signals import post_save, pre_delete
+from django.dispatch import receiver
+
+from assembly.assemblies.models import Assembly, Membership
+from assembly.defense import services
+from assembly.defense.models import RoleKind
+from assembly.defense.seeds import seed_role_kinds
+
+
+@receiver(post_save, sender=Assembly, dispatch_uid="defense_seed_role_kinds")
+def seed_new_assembly(sender, instance: Assembly, created: bool, raw: bool = False, **kwargs) -> None:
+    if created and not raw:
+        seed_role_kinds(RoleKind, instance.pk)
+
+
+@receiver(pre_delete, sender=Membership, dispatch_uid="defense_free_places_of_departing_member")
+def free_places_of_departing_member(sender, instance: Membership, **kwargs) -> None:
+    # The cascade would delete the claims behind the counters' backs and leave their places taken for good.
+    services.claims_release_all(membership=instance)

@@ -1,0 +1,14 @@
+import logging
+
+from celery import shared_task
+
+from assembly.defense import alerts
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="assembly.defense.expire_alerts")
+def expire_alerts() -> None:
+    expired = alerts.alerts_expire()
+    if expired:
+        logger.info("defense: %d alerts expired and their details were erased", expired)

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from assembly.defense import alert_views, views
+
+urlpatterns = [
+    path("a/<slug:slug>/plans/", views.plan_list, name="plan_list"),
+    path("a/<slug:slug>/plans/new/", views.plan_create, name="plan_create"),
+    path("a/<slug:slug>/plans/kinds/", views.role_kinds, name="role_kinds"),
+    path("a/<slug:slug>/plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("a/<slug:slug>/plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("a/<slug:slug>/plans/<int:pk>/status/", views.plan_status, name="plan_status"),
+    path("a/<slug:slug>/plans/<int:pk>/roles/", views.plan_roles, name="plan_roles"),
+    path("a/<slug:slug>/plans/<int:pk>/roster/", views.plan_roster, name="plan_roster"),
+    path("a/<slug:slug>/plans/<int:pk>/alert/", alert_views.alert_raise, name="alert_raise"),
+    path("a/<slug:slug>/plans/<int:pk>/<slug:part>/", views.plan_part, name="plan_part"),
+    path("a/<slug:slug>/plans/<int:pk>/r/<int:role_pk>/claim/", views.role_claim, name="role_claim"),
+    path("a/<slug:slug>/plans/<int:pk>/r/<int:role_pk>/release/", views.role_release, name="role_release"),
+    path("a/<slug:slug>/plans/<int:pk>/r/<int:role_pk>/card/", views.role_card, name="role_card"),
+    path("a/<slug:slug>/alerts/<int:alert_pk>/", alert_views.alert_board, name="alert_board"),
+    path("a/<slug:slug>/alerts/<int:alert_pk>/board.json", alert_views.alert_board_data, name="alert_board_data"),
+    path("a/<slug:slug>/alerts/<int:alert_pk>/verify/", alert_views.alert_verify, name="alert_verify"),
+    path("a/<slug:slug>/alerts/<int:alert_pk>/close/", alert_views.alert_close, name="alert_close"),
+    path("alert/<str:token>/", alert_views.alert_answer, name="alert_answer"),
+]
