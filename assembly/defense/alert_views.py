@@ -25,7 +25,7 @@ def _get_alert_for_dispatcher(request: HttpRequest, slug: str, alert_pk: int) ->
     alert = get_object_or_404(
         Alert.objects.select_related("plan__assembly", "zone"), pk=alert_pk, plan__assembly=assembly
     )
-    if not alerts.can_raise(alert.plan, membership):
+    if not alerts.can_raise(alert.plan, membership, alert.zone):
         raise PermissionDenied
     return alert, membership
 
@@ -59,7 +59,13 @@ def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("The alert is sent. Answers appear on this board as they come."))
+                if alert.status == Alert.Status.UNVERIFIED and not alert.alerted_count:
+                    messages.warning(
+                        request,
+                        _("Nobody verifies in this zone, so nobody was told. Verify it yourself below, or clear it."),
+                    )
+                else:
+                    messages.success(request, _("The alert is sent. Answers appear on this board as they come."))
                 return redirect("alert_board", slug=plan.assembly.slug, alert_pk=alert.pk)
         return _no_store(
             render(
@@ -75,7 +81,8 @@ def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_GET
 def alert_board(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
     alert, _membership = _get_alert_for_dispatcher(request, slug, alert_pk)
-    audit_record(actor=request.user, action="defense.alert.board", target=alert)
+    # Against the plan, not the alert: when the alert ends nothing should tie a person to it.
+    audit_record(actor=request.user, action="defense.alert.board", target=alert.plan)
     return _no_store(
         render(
             request,
@@ -102,7 +109,7 @@ def _board_action(request: HttpRequest, slug: str, alert_pk: int, action, succes
         messages.error(request, error_text(error))
     else:
         messages.success(request, success)
-    if alerts.can_raise(alert.plan, membership):
+    if alerts.can_raise(alert.plan, membership, alert.zone):
         return redirect("alert_board", slug=slug, alert_pk=alert.pk)
     return redirect("plan_detail", slug=slug, pk=alert.plan_id)
 
@@ -132,7 +139,7 @@ def alert_verify(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse
 @require_POST
 def alert_close(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
     def close(alert: Alert, membership: Membership) -> None:
-        if not alerts.can_raise(alert.plan, membership):
+        if not alerts.can_raise(alert.plan, membership, alert.zone):
             raise PermissionDenied
         alerts.alert_close(alert=alert)
 
@@ -142,12 +149,8 @@ def alert_close(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
     """Answer an alert from the link in its message, without logging in; verifiers also verify from here."""
-    ids = links.ids_from_answer_token(token)
-    alert = membership = None
-    if ids is not None:
-        alert = Alert.objects.select_related("plan__assembly", "zone").filter(pk=ids[0]).first()
-        membership = Membership.objects.select_related("user").filter(pk=ids[1], status="active").first()
-    if alert is None or membership is None:
+    found = links.alert_and_membership(token)
+    if found is None:
         return _no_store(
             render(
                 request,
@@ -156,6 +159,7 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
                 status=400,
             )
         )
+    alert, membership = found
     form = AnswerForm(request.POST if request.method == "POST" and "answer" in request.POST else None)
     verifier = alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership)
     done = problem = None
@@ -198,6 +202,8 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
                 "form": form if form.is_bound else AnswerForm(initial={"answer": current.answer if current else None}),
                 "current": current,
                 "verifier": alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership),
+                # Someone who no longer holds a role here sees that an alert exists, not where.
+                "involved": alerts.is_involved(alert, membership),
                 "done": done,
                 "problem": problem,
             },

@@ -18,7 +18,7 @@ from modeltranslation.utils import build_localized_fieldname
 from assembly.assemblies.models import Membership, Zone
 from assembly.defense.models import Alert, AlertAnswer, Claim, GamePlan
 from assembly.notify.registry import recipient_key
-from assembly.notify.services import Outgoing, messages_enqueue, messages_erase
+from assembly.notify.services import Outgoing, messages_enqueue, messages_erase, messages_keys
 
 Status = Alert.Status
 TRANSLATED_DETAILS = ("location", "activity", "uniforms", "vehicles")
@@ -41,19 +41,34 @@ def _holders(plan: GamePlan, zone: Zone, *, kind: str | None = None) -> list[int
     return sorted(set(claims.values_list("membership_id", flat=True)))
 
 
-def can_raise(plan: GamePlan, membership: Membership | None) -> bool:
+def can_raise(plan: GamePlan, membership: Membership | None, zone: Zone | None = None) -> bool:
+    """Coordinators, and the plan's dispatchers for their zone (or any zone, when they dispatch the whole area).
+
+    A dispatcher must still be a facilitator: losing that rank ends the powers the claim gave.
+    """
     if membership is None or not membership.is_active:
         return False
-    return (
-        membership.has_role(Membership.Role.COORDINATOR)
-        or Claim.objects.filter(role__plan=plan, role__kind__key=DISPATCHER, membership=membership).exists()
+    if membership.has_role(Membership.Role.COORDINATOR):
+        return True
+    if not membership.has_role(Membership.Role.FACILITATOR):
+        return False
+    zones = set(
+        Claim.objects.filter(role__plan=plan, role__kind__key=DISPATCHER, membership=membership).values_list(
+            "role__zone_id", flat=True
+        )
     )
+    return bool(zones) and (zone is None or None in zones or zone.pk in zones)
 
 
 def can_verify(alert: Alert, membership: Membership | None) -> bool:
-    return can_raise(alert.plan, membership) or (
+    return can_raise(alert.plan, membership, alert.zone) or (
         membership is not None and membership.pk in _holders(alert.plan, alert.zone, kind=VERIFIER)
     )
+
+
+def is_involved(alert: Alert, membership: Membership) -> bool:
+    """Whether a person still has a part in this alert: a holder in its zone, or one who may verify it."""
+    return membership.pk in _holders(alert.plan, alert.zone) or can_verify(alert, membership)
 
 
 def _send(alert: Alert, kinds: tuple[str, ...], memberships: list[int]) -> None:
@@ -85,6 +100,8 @@ def alert_raise(
         raise ValidationError(_("Alerts can only be raised on an active plan."))
     if zone is None or zone.assembly_id != plan.assembly_id or not plan.zones.filter(pk=zone.pk).exists():
         raise ValidationError({"zone": _("This plan does not cover that zone. Choose one of its zones.")})
+    if not can_raise(plan, raised_by, zone):
+        raise ValidationError({"zone": _("You dispatch for other zones of this plan. Choose one of yours.")})
     now = timezone.now()
     alert = Alert(
         plan=plan,
@@ -101,7 +118,9 @@ def alert_raise(
     if verified:
         _broadcast(alert)
     else:
-        _send(alert, ASK_VERIFY, _holders(plan, zone, kind=VERIFIER))
+        verifiers = [pk for pk in _holders(plan, zone, kind=VERIFIER) if pk != raised_by.pk]
+        _send(alert, ASK_VERIFY, verifiers)
+        alert.alerted_count = len(verifiers)
     return alert
 
 
@@ -133,16 +152,13 @@ def alert_close(*, alert: Alert) -> Alert:
     alert = _lock(alert)
     if not alert.is_open:
         raise ValidationError(_("This alert has already ended."))
-    was_verified = alert.status == Status.VERIFIED
-    raiser = alert.raised_by_id
     _end(alert, Status.CLOSED)
-    if was_verified:
-        _send(alert, OVER, [pk for pk in _holders(alert.plan, alert.zone) if pk != raiser])
     return alert
 
 
 def _end(alert: Alert, status: str) -> None:
-    """Erase what was seen and who answered; keep the counts."""
+    """Erase what was seen and who answered, keep the counts, and tell the people called out that it is over."""
+    called_out = _called_out(alert) if alert.status == Status.VERIFIED else []
     counts = dict(alert.answers.values_list("answer").annotate(n=Count("id")))
     alert.coming_count = counts.get(AlertAnswer.Answer.COMING, 0)
     alert.cannot_count = counts.get(AlertAnswer.Answer.CANNOT, 0)
@@ -161,6 +177,14 @@ def _end(alert: Alert, status: str) -> None:
     alert.save()
     # Sent or not, the outbox rows would say who was alerted: they go too.
     messages_erase(kinds=[*ASK_VERIFY, *BROADCAST], object_id=alert.pk)
+    if status in (Status.CLOSED, Status.EXPIRED):
+        _send(alert, OVER, called_out)
+
+
+def _called_out(alert: Alert) -> list[int]:
+    """Who was sent the verified alert: they, and only they, hear that it is over."""
+    keys = messages_keys(kind=BROADCAST[0], object_id=alert.pk)
+    return sorted({int(key.partition(":")[2]) for key in keys if key.startswith("membership:")})
 
 
 def alerts_expire(*, now: datetime | None = None) -> int:

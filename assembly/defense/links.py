@@ -1,24 +1,45 @@
-"""The signed link in an alert: one per person and alert, to answer (or verify) without logging in."""
+"""The link in an alert: one per person and alert, to answer (or verify) without logging in.
 
-from django.core import signing
+The token names the alert but not the person: a keyed hash of (alert, member) that only this site can
+make, matched against the alert's assembly's members when the link is opened. So a link seen in an
+access log, or a forwarded message, says nothing of who was alerted.
+"""
 
+import hmac
+
+from django.utils.crypto import salted_hmac
+
+from assembly.assemblies.models import Membership
+from assembly.defense.models import Alert
 from assembly.notify.links import absolute_url
 
 ANSWER_SALT = "assembly.defense.alert-answer"
-# Longer than any alert lives: an expired alert answers "this alert is over", not "bad link".
-MAX_AGE = 7 * 24 * 3600
+DIGEST_LENGTH = 32
+
+
+def _digest(alert_id: int, membership_id: int) -> str:
+    return salted_hmac(ANSWER_SALT, f"{alert_id}:{membership_id}", algorithm="sha256").hexdigest()[:DIGEST_LENGTH]
 
 
 def answer_token(alert_id: int, membership_id: int) -> str:
-    return signing.dumps([alert_id, membership_id], salt=ANSWER_SALT)
+    return f"{alert_id}-{_digest(alert_id, membership_id)}"
 
 
-def ids_from_answer_token(token: str) -> tuple[int, int] | None:
-    try:
-        alert_id, membership_id = signing.loads(token, salt=ANSWER_SALT, max_age=MAX_AGE)
-        return int(alert_id), int(membership_id)
-    except (signing.BadSignature, TypeError, ValueError):
+def alert_and_membership(token: str) -> tuple[Alert, Membership] | None:
+    """The alert and the active member a link was made for, or None for a link this site did not make."""
+    alert_id, _sep, digest = token.partition("-")
+    if not (alert_id.isascii() and alert_id.isdigit() and len(alert_id) < 19 and len(digest) == DIGEST_LENGTH):
         return None
+    alert = Alert.objects.select_related("plan__assembly", "zone").filter(pk=int(alert_id)).first()
+    if alert is None:
+        return None
+    members = Membership.objects.filter(
+        assembly_id=alert.plan.assembly_id, status=Membership.Status.ACTIVE, user__is_active=True
+    ).values_list("pk", flat=True)
+    for membership_id in members.iterator():
+        if hmac.compare_digest(_digest(alert.pk, membership_id), digest):
+            return alert, Membership.objects.select_related("user").get(pk=membership_id)
+    return None
 
 
 def answer_url(alert_id: int, membership_id: int, *, language: str) -> str:

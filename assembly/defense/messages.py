@@ -17,9 +17,10 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
     if alert is None:
         return None
     kind = message.kind.removesuffix("_sms")
-    if kind == "alert_verify" and alert.status != Alert.Status.UNVERIFIED:
-        return None
-    if kind == "alert" and not alert.is_open:
+    # The plan and zone are read once per batch; whether the alert is still on, for every message:
+    # an alert closed mid-batch must not go out with the details it no longer has.
+    wanted = {"alert_verify": [Alert.Status.UNVERIFIED], "alert": Alert.OPEN}.get(kind)
+    if wanted is not None and not Alert.objects.filter(pk=alert.pk, status__in=wanted).exists():
         return None
     _prefix, _sep, membership_id = message.recipient_key.partition(":")
     return {

@@ -35,9 +35,10 @@ def coverage(plan: GamePlan) -> Coverage:
 
 
 def is_dispatcher(plan: GamePlan, membership: Membership | None) -> bool:
+    # Dispatching needs the facilitator rank still: a demoted member's old claim opens nothing.
     return (
         membership is not None
-        and membership.is_active
+        and membership.has_role(Membership.Role.FACILITATOR)
         and Claim.objects.filter(role__plan=plan, role__kind__key=DISPATCHER, membership=membership).exists()
     )
 

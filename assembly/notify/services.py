@@ -74,6 +74,11 @@ def _dispatch(send) -> None:
         logger.warning("outbox: could not queue due messages now; the next sweep will", exc_info=True)
 
 
+def messages_keys(*, kind: str, object_id: int) -> list[str]:
+    """Who a kind of message about an object was for (sent or not)."""
+    return list(Message.objects.filter(kind=kind, object_id=object_id).values_list("recipient_key", flat=True))
+
+
 def messages_erase(*, kinds: list[str], object_id: int | None = None, sent_before: datetime | None = None) -> int:
     """Forget that messages were sent: the rows of an ended alert say who was alerted."""
     rows = Message.objects.filter(kind__in=kinds)
@@ -225,6 +230,11 @@ def _send_texts(claimed: list[Message], *, token: uuid.UUID, now: datetime) -> i
                 )
             else:
                 _release([message.pk], token=token, error="sms: try again", now=now)
+            continue
+        except Exception as error:
+            # A provider's own error must not hold up the rest of the batch, emails included.
+            logger.warning("outbox: the SMS backend failed on message %d: %s", message.pk, type(error).__name__)
+            _release([message.pk], token=token, error=f"sms: {type(error).__name__}", now=now)
             continue
         Message.objects.filter(pk=message.pk, claim_token=token).update(
             state=State.SENT, sent_at=timezone.now(), claim_token=None

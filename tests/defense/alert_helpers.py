@@ -77,7 +77,9 @@ class AlertScene:
 
 def holder(plan: GamePlan, key: str, zone: Zone | None, *, language: str, phone: str = "") -> Membership:
     role = DefenseRoleFactory(plan=plan, key=key, zone=zone, needed=5)
-    membership = MembershipFactory(assembly=plan.assembly, user__language=language, user__phone=phone)
+    # Dispatching needs the facilitator rank: a dispatcher sees who holds each role.
+    rank = Membership.Role.FACILITATOR if key == "dispatcher" else Membership.Role.MEMBER
+    membership = MembershipFactory(assembly=plan.assembly, user__language=language, user__phone=phone, role=rank)
     ClaimFactory(role=role, membership=membership)
     return membership
 

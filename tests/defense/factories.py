@@ -1,6 +1,7 @@
 import factory
 from django.db.models import F
 
+from assembly.assemblies.models import Membership
 from assembly.defense.models import Claim, DefenseRole, GamePlan, MeetingPoint, PlanResource, PlanStep, RoleKind
 from tests.factories import AssemblyFactory, MembershipFactory
 
@@ -56,6 +57,10 @@ class DefenseRoleFactory(factory.django.DjangoModelFactory):
     description_es = "Reúnete en el punto de encuentro y quédate en grupo."
 
 
+def _rank_for(role: DefenseRole) -> str:
+    return Membership.Role.FACILITATOR if role.kind.key == "dispatcher" else Membership.Role.MEMBER
+
+
 class ClaimFactory(factory.django.DjangoModelFactory):
     """A member holding a place in a role; the role's count follows, as the services would keep it."""
 
@@ -64,7 +69,16 @@ class ClaimFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     role = factory.SubFactory(DefenseRoleFactory)
-    membership = factory.SubFactory(MembershipFactory, assembly=factory.SelfAttribute("..role.plan.assembly"))
+    # Dispatchers are facilitators: the services let nobody else take, or use, that role.
+    membership = factory.SubFactory(
+        MembershipFactory,
+        assembly=factory.SelfAttribute("..role.plan.assembly"),
+        role=factory.LazyAttribute(
+            lambda m: Membership.Role.FACILITATOR
+            if m.factory_parent.role.kind.key == "dispatcher"
+            else Membership.Role.MEMBER
+        ),
+    )
 
     @factory.post_generation
     def count_place(self, create, extracted, **kwargs):

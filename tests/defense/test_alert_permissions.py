@@ -154,7 +154,8 @@ def test_get_view_answers_each_role(name, role, scene, users, alert):
     # Only the board writes something on GET: one audit entry for each look that was allowed.
     written = after["audit"][len(before["audit"]) :]
     if name == "alert_board" and expected == 200:
-        assert written == [(user.pk, "defense.alert.board", "defense.alert", alert.pk)]
+        # Against the plan: once the alert ends, nothing ties a person to it.
+        assert written == [(user.pk, "defense.alert.board", "defense.gameplan", alert.plan_id)]
     else:
         assert written == []
     assert {**after, "audit": None} == {**before, "audit": None}
