@@ -232,8 +232,9 @@ elif DEBUG:
 else:
     raise ImproperlyConfigured("EMAIL_HOST must be set when DEBUG is false.")
 
-# Text messages (alerts): a class with send(to=, text=). The file backend writes them to SMS_FILE_PATH.
-SMS_BACKEND = env_str("SMS_BACKEND", "assembly.notify.sms.FileBackend")
+# Text messages (alerts): a class with send(to=, text=). The file backend writes them to SMS_FILE_PATH,
+# phone numbers and alert places included, and keeps them: a site without DEBUG must name its backend.
+SMS_BACKEND = env_str("SMS_BACKEND", "assembly.notify.sms.FileBackend" if DEBUG else None)
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
 
 # Security headers. Every page is same-origin only: no CDN, web font, map tile or analytics host.

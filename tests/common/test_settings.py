@@ -48,6 +48,10 @@ BAD_ENVIRONMENTS = {
         {"DEBUG": "false", "EMAIL_HOST": None},
         "EMAIL_HOST must be set when DEBUG is false.",
     ),
+    "no_sms_backend_in_production": (
+        {"DEBUG": "false", "SMS_BACKEND": None},
+        "The environment variable SMS_BACKEND must be set.",
+    ),
     "unknown_language": ({"LANGUAGE_CODE": "fr"}, "LANGUAGE_CODE must be one of en, es."),
 }
 
