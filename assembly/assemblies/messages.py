@@ -1,7 +1,11 @@
 """Members as message recipients: a key names a membership, reached through its account."""
 
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
 from assembly.assemblies.models import Membership
 from assembly.notify.registry import Recipient, recipient_key, register_recipients
+from assembly.notify.services import messages_forget_recipient
 
 
 def membership_recipient(pk: int) -> Recipient | None:
@@ -19,3 +23,9 @@ def membership_recipient(pk: int) -> Recipient | None:
 
 
 register_recipients("membership", membership_recipient)
+
+
+@receiver(post_delete, sender=Membership, dispatch_uid="assemblies.forget_membership_messages")
+def forget_membership_messages(sender, instance: Membership, **kwargs) -> None:
+    """A member who leaves, or deletes their account, leaves no message rows naming their membership."""
+    messages_forget_recipient(recipient_key=recipient_key("membership", instance.pk))

@@ -74,6 +74,12 @@ def _dispatch(send) -> None:
         logger.warning("outbox: could not queue due messages now; the next sweep will", exc_info=True)
 
 
+def messages_forget_recipient(*, recipient_key: str) -> int:
+    """Erase every message row for someone who is gone: the rows say what they were told, and when."""
+    deleted, _detail = Message.objects.filter(recipient_key=recipient_key).delete()
+    return deleted
+
+
 def messages_keys(*, kind: str, object_id: int) -> list[str]:
     """Who a kind of message about an object was for (sent or not)."""
     return list(Message.objects.filter(kind=kind, object_id=object_id).values_list("recipient_key", flat=True))

@@ -21,6 +21,7 @@ from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
 
 from assembly.accounts.models import User
+from assembly.accounts.services import account_delete
 from assembly.assemblies.models import Membership
 from assembly.defense import alerts, links, services
 from assembly.defense.models import Alert, AlertAnswer, Claim, GamePlan
@@ -1229,3 +1230,13 @@ def test_an_unverified_alert_with_no_verifier_warns_the_dispatcher(scene):
     response = client.post(url, {"zone": scene.north.pk, "location_en": "Fifth and Main"}, follow=True)
 
     assert "Nobody verifies in this zone, so nobody was told." in response.content.decode()
+
+
+def test_a_deleted_account_leaves_no_alert_message_rows(scene):
+    raise_alert(scene, verified=True)
+    key = f"membership:{scene.responder.pk}"
+    assert Message.objects.filter(recipient_key=key).exists()
+
+    account_delete(user=scene.responder.user)
+
+    assert not Message.objects.filter(recipient_key=key).exists()
