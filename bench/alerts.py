@@ -78,6 +78,9 @@ def seed(count: int):
             [Membership(assembly=assembly, user=user) for user in users], batch_size=1000
         )
         dispatcher, holders = memberships[0], memberships[1:]
+        # Dispatchers are facilitators.
+        Membership.objects.filter(pk=dispatcher.pk).update(role=Membership.Role.FACILITATOR)
+        dispatcher.role = Membership.Role.FACILITATOR
         Claim.objects.create(role=dispatch, membership=dispatcher)
         Claim.objects.bulk_create([Claim(role=responders, membership=m) for m in holders], batch_size=1000)
         DefenseRole.objects.filter(pk=responders.pk).update(filled=count)

@@ -100,6 +100,8 @@ def alert_raise(
         raise ValidationError(_("Alerts can only be raised on an active plan."))
     if zone is None or zone.assembly_id != plan.assembly_id or not plan.zones.filter(pk=zone.pk).exists():
         raise ValidationError({"zone": _("This plan does not cover that zone. Choose one of its zones.")})
+    if not can_raise(plan, raised_by):
+        raise ValidationError(_("Only the plan's dispatchers and the coordinators raise alerts."))
     if not can_raise(plan, raised_by, zone):
         raise ValidationError({"zone": _("You dispatch for other zones of this plan. Choose one of yours.")})
     now = timezone.now()

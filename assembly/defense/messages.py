@@ -1,5 +1,7 @@
 """The messages alerts send, by email and by text message, on the alerts' own queue."""
 
+import time
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -17,11 +19,16 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
     if alert is None:
         return None
     kind = message.kind.removesuffix("_sms")
-    # The plan and zone are read once per batch; whether the alert is still on, for every message:
+    # The alert is read once per batch; whether it is still on, again every fifth of a second of the batch:
     # an alert closed mid-batch must not go out with the details it no longer has.
     wanted = {"alert_verify": [Alert.Status.UNVERIFIED], "alert": Alert.OPEN}.get(kind)
-    if wanted is not None and not Alert.objects.filter(pk=alert.pk, status__in=wanted).exists():
-        return None
+    if wanted is not None:
+        status = batch_cached(
+            ("alert-status", alert.pk, int(time.monotonic() * 5)),
+            lambda: Alert.objects.filter(pk=alert.pk).values_list("status", flat=True).first(),
+        )
+        if status not in wanted:
+            return None
     _prefix, _sep, membership_id = message.recipient_key.partition(":")
     return {
         "alert": alert,
