@@ -3,7 +3,7 @@ and an item's sub-items must fit the item."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -17,6 +17,14 @@ Status = AgendaItem.Status
 
 def agenda_items(meeting: Meeting):
     return meeting.agenda_items.filter(status=Status.ACCEPTED)
+
+
+def agenda_outline(meeting: Meeting) -> list[AgendaItem]:
+    """The agenda's main items, each with its parts, in order: what pages and messages show."""
+    parts = AgendaItem.objects.filter(status=Status.ACCEPTED).select_related("owner")
+    return list(
+        agenda_items(meeting).filter(parent=None).select_related("owner").prefetch_related(Prefetch("children", parts))
+    )
 
 
 def _minutes_used(items, *, exclude: AgendaItem | None) -> int:

@@ -3,34 +3,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assembly.assemblies import permissions
 from assembly.assemblies.models import Membership
 from assembly.common.errors import error_text
 from assembly.meetings import agenda
 from assembly.meetings.forms import AgendaItemForm, MinutesForm, ProposalForm, ProposalsDeadlineForm
 from assembly.meetings.models import AgendaItem, Meeting
-from assembly.meetings.views import _add_service_errors, _get_meeting_for_facilitator, _get_meeting_for_user
+from assembly.meetings.views import (
+    _add_service_errors,
+    _facilitator_action,
+    _get_meeting_for_facilitator,
+    _get_meeting_for_member,
+    _get_meeting_for_user,
+)
 
 Role = Membership.Role
 Status = AgendaItem.Status
-
-
-def _items(meeting: Meeting) -> list[AgendaItem]:
-    """The agenda's main items, each with its parts, in order."""
-    parts = AgendaItem.objects.filter(status=Status.ACCEPTED).select_related("owner")
-    return list(
-        agenda.agenda_items(meeting)
-        .filter(parent=None)
-        .select_related("owner")
-        .prefetch_related(Prefetch("children", parts))
-    )
 
 
 def _get_item_for_facilitator(request: HttpRequest, slug: str, pk: int, item_pk: int) -> AgendaItem:
@@ -54,7 +47,7 @@ def agenda_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "meeting": meeting,
         "can_edit": can_edit,
         "is_member": is_member,
-        "items": _items(meeting) if can_edit or meeting.agenda_is_published else [],
+        "items": agenda.agenda_outline(meeting) if can_edit or meeting.agenda_is_published else [],
     }
     if can_edit:
         with timezone.override(meeting.assembly.time_zone):
@@ -162,30 +155,29 @@ def agenda_proposal_decide(request: HttpRequest, slug: str, pk: int, item_pk: in
     return _item_action(request, item, lambda item: agenda.agenda_proposal_decide(item=item, accept=accept), success)
 
 
-def _meeting_action(request: HttpRequest, slug: str, pk: int, action, success: str) -> HttpResponse:
-    meeting = _get_meeting_for_facilitator(request, slug, pk)
-    try:
-        action(meeting=meeting)
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, success)
-    return _back_to_agenda(meeting)
-
-
 @login_required
 @require_POST
 def agenda_publish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    return _meeting_action(
-        request, slug, pk, agenda.agenda_publish, _("The agenda is published and sent to everyone signed up.")
+    return _facilitator_action(
+        request,
+        slug,
+        pk,
+        agenda.agenda_publish,
+        _("The agenda is published and sent to everyone signed up."),
+        page="agenda_detail",
     )
 
 
 @login_required
 @require_POST
 def agenda_announce(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    return _meeting_action(
-        request, slug, pk, agenda.agenda_announce_update, _("The updated agenda is sent to everyone signed up.")
+    return _facilitator_action(
+        request,
+        slug,
+        pk,
+        agenda.agenda_announce_update,
+        _("The updated agenda is sent to everyone signed up."),
+        page="agenda_detail",
     )
 
 
@@ -232,14 +224,6 @@ def agenda_propose(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-def _get_meeting_for_member(request: HttpRequest, slug: str, pk: int) -> tuple[Meeting, Membership]:
-    assembly, membership = permissions.get_assembly_for_member(request.user, slug)
-    meeting = get_object_or_404(Meeting.objects.select_related("assembly"), pk=pk, assembly=assembly)
-    if meeting.status == Meeting.Status.DRAFT and not membership.has_role(Role.FACILITATOR):
-        raise Http404
-    return meeting, membership
-
-
 @login_required
 @require_GET
 def minutes_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -254,7 +238,7 @@ def minutes_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "assembly": meeting.assembly,
             "meeting": meeting,
             "can_edit": can_edit,
-            "items": _items(meeting) if show else [],
+            "items": agenda.agenda_outline(meeting) if show else [],
         },
     )
 
@@ -263,7 +247,7 @@ def minutes_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def minutes_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = _get_meeting_for_facilitator(request, slug, pk)
-    items = [item for main in _items(meeting) for item in [main, *main.children.all()]]
+    items = [item for main in agenda.agenda_outline(meeting) for item in [main, *main.children.all()]]
     form = MinutesForm(request.POST or None, items=items, initial={"attendance": meeting.attendance})
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,12 +2,11 @@
 
 from functools import lru_cache
 
-from django.db.models import Prefetch
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from assembly.assemblies.models import Membership
-from assembly.meetings import links
+from assembly.meetings import agenda, links
 from assembly.meetings.calendars import calendar_for
 from assembly.meetings.models import AgendaItem, Meeting, Registration
 from assembly.notify.links import absolute_url
@@ -79,16 +78,6 @@ def _attendee_context(*, message, recipient: Recipient) -> dict | None:
     }
 
 
-def _agenda_for(meeting: Meeting) -> list[AgendaItem]:
-    return list(
-        meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED, parent=None)
-        .select_related("owner")
-        .prefetch_related(
-            Prefetch("children", AgendaItem.objects.filter(status=AgendaItem.Status.ACCEPTED).select_related("owner"))
-        )
-    )
-
-
 def _agenda_context(*, message, recipient: Recipient) -> dict | None:
     """The agenda, or the minutes, of a meeting, sent to one registration."""
     context = _attendee_context(message=message, recipient=recipient)
@@ -105,7 +94,7 @@ def _agenda_context(*, message, recipient: Recipient) -> dict | None:
         return None
     return {
         **context,
-        "items": _agenda_for(meeting),
+        "items": agenda.agenda_outline(meeting),
         # The minutes online are for members; anyone else who had a seat reads them in the mail.
         "is_member": Membership.objects.filter(
             assembly_id=meeting.assembly_id, user_id=context["registration"].user_id, status=Membership.Status.ACTIVE

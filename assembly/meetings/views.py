@@ -51,6 +51,15 @@ def _get_meeting_for_user(request: HttpRequest, slug: str, pk: int) -> tuple[Mee
     return meeting, membership
 
 
+def _get_meeting_for_member(request: HttpRequest, slug: str, pk: int) -> tuple[Meeting, Membership]:
+    """A meeting of an assembly the person is an active member of, public or not; drafts only for facilitators."""
+    assembly, membership = permissions.get_assembly_for_member(request.user, slug)
+    meeting = get_object_or_404(Meeting.objects.select_related("assembly"), pk=pk, assembly=assembly)
+    if meeting.status == Meeting.Status.DRAFT and not membership.has_role(Role.FACILITATOR):
+        raise Http404
+    return meeting, membership
+
+
 def _get_meeting_for_facilitator(request: HttpRequest, slug: str, pk: int) -> Meeting:
     assembly, _membership = permissions.get_assembly_for_member(request.user, slug, Role.FACILITATOR)
     return get_object_or_404(Meeting.objects.select_related("assembly"), pk=pk, assembly=assembly)
@@ -133,8 +142,10 @@ def meeting_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
 
 
-def _facilitator_action(request: HttpRequest, slug: str, pk: int, action, success: str) -> HttpResponse:
-    """Run a facilitator's action on a meeting and report back on the meeting's page."""
+def _facilitator_action(
+    request: HttpRequest, slug: str, pk: int, action, success: str, page: str = "meeting_detail"
+) -> HttpResponse:
+    """Run a facilitator's action on a meeting and report back on one of its pages."""
     meeting = _get_meeting_for_facilitator(request, slug, pk)
     try:
         action(meeting=meeting)
@@ -142,7 +153,7 @@ def _facilitator_action(request: HttpRequest, slug: str, pk: int, action, succes
         messages.error(request, error_text(error))
     else:
         messages.success(request, success)
-    return redirect("meeting_detail", slug=meeting.assembly.slug, pk=meeting.pk)
+    return redirect(page, slug=meeting.assembly.slug, pk=meeting.pk)
 
 
 @login_required

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from assembly.assemblies import permissions
 from assembly.assemblies.models import Assembly, Membership
 from assembly.common.errors import error_text
 from assembly.meetings.models import Meeting
+from assembly.meetings.views import _get_meeting_for_member
 from assembly.rotation import selectors, services
 from assembly.rotation.forms import AbsenceForm, AnswerForm, RoleTypeForm, RotationSettingsForm
 from assembly.rotation.models import Absence, Assignment, RoleType, RotationProfile, Swap, Willingness
@@ -22,16 +23,8 @@ from assembly.rotation.models import Absence, Assignment, RoleType, RotationProf
 Role = Membership.Role
 
 
-def _get_meeting_for_member(request: HttpRequest, slug: str, pk: int) -> tuple[Meeting, Membership]:
-    """A meeting of an assembly the person is an active member of; drafts only for facilitators."""
-    assembly, membership = permissions.get_assembly_for_member(request.user, slug)
-    meeting = get_object_or_404(Meeting.objects.select_related("assembly"), pk=pk, assembly=assembly)
-    if meeting.status == Meeting.Status.DRAFT and not membership.has_role(Role.FACILITATOR):
-        raise Http404
-    return meeting, membership
-
-
 def _get_meeting_for_facilitator(request: HttpRequest, slug: str, pk: int) -> Meeting:
+    """Roles are members' business: a draft stays hidden (404) from members, then the rank is checked (403)."""
     meeting, membership = _get_meeting_for_member(request, slug, pk)
     if not membership.has_role(Role.FACILITATOR):
         raise PermissionDenied
