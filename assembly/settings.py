@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    # Knows each person's sessions, so deleting an account or "log out everywhere" can end them all.
+    "allauth.usersessions",
     "csp",
     "assembly.common",
     "assembly.accounts",

@@ -5,4 +5,5 @@ from assembly.accounts import views
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("delete/", views.account_delete, name="account_delete"),
+    path("logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
 ]

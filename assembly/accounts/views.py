@@ -44,6 +44,17 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+@login_required
+@require_POST
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of this account, this one included: for a lost, shared or seized phone."""
+    user = request.user
+    logout(request)
+    services.sessions_end_all(user=user)
+    messages.success(request, _("You are logged out on every device."))
+    return redirect("account_login")
+
+
 @require_POST
 def language_switch(request: HttpRequest) -> HttpResponse:
     """Show the same page in another language; for a member, it also becomes their preferred language.

@@ -18,6 +18,15 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def departure_is_alone(origin) -> bool:
+    """Whether a membership is being deleted on its own (or with its account), not with its whole assembly.
+
+    For `pre_delete` receivers that end what flowed from a membership: when the assembly goes too,
+    there is nobody left to hand a seat or a role to.
+    """
+    return getattr(origin, "model", type(origin)) is not Assembly
+
+
 def _is_last_coordinator(membership: Membership) -> bool:
     if membership.role != Role.COORDINATOR or not membership.is_active:
         return False

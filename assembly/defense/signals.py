@@ -2,6 +2,7 @@ from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
 from assembly.assemblies.models import Assembly, Membership
+from assembly.assemblies.services import departure_is_alone
 from assembly.defense import services
 from assembly.defense.models import RoleKind
 from assembly.defense.seeds import seed_role_kinds
@@ -14,6 +15,7 @@ def seed_new_assembly(sender, instance: Assembly, created: bool, raw: bool = Fal
 
 
 @receiver(pre_delete, sender=Membership, dispatch_uid="defense_free_places_of_departing_member")
-def free_places_of_departing_member(sender, instance: Membership, **kwargs) -> None:
+def free_places_of_departing_member(sender, instance: Membership, origin=None, **kwargs) -> None:
     # The cascade would delete the claims behind the counters' backs and leave their places taken for good.
-    services.claims_release_all(membership=instance)
+    if departure_is_alone(origin):
+        services.claims_release_all(membership=instance)

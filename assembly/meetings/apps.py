@@ -6,4 +6,4 @@ class MeetingsConfig(AppConfig):
     label = "meetings"
 
     def ready(self) -> None:
-        from assembly.meetings import messages  # noqa: F401  (registers the message kinds)
+        from assembly.meetings import messages, signals  # noqa: F401  (message kinds; sign-ups end with access)

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assembly.assemblies.models import Membership
-from assembly.meetings.models import Meeting, Registration
+from assembly.meetings.models import AgendaItem, Meeting, Registration
 from assembly.notify.registry import recipient_key
-from assembly.notify.services import Outgoing, messages_drop_pending, messages_enqueue
+from assembly.notify.services import Outgoing, messages_drop_pending, messages_enqueue, messages_forget_recipient
 
 Status = Registration.Status
 PLACE_FIELDS = {"starts_at", "ends_at", "address", "online_url", *(f"place_name_{c}" for c, _n in settings.LANGUAGES)}
@@ -205,24 +205,63 @@ def _promote_from_waitlist(meeting: Meeting, *, now: datetime) -> list[Outgoing]
     return []
 
 
-@transaction.atomic
-def registration_cancel(*, registration: Registration) -> Registration:
-    """Cancel a sign-up; a freed seat goes to the earliest person on the waitlist, who is told."""
-    meeting = registration.meeting
-    if meeting.is_past:
-        raise ValidationError(_("This meeting is over, so its sign-ups can no longer change."))
+def _give_up_place(registration: Registration, meeting: Meeting) -> bool:
+    """Cancel a sign-up that still holds something; a freed seat goes to the earliest person waiting.
+
+    Returns False when another request cancelled it first, so a seat is never freed twice.
+    """
     had_seat = Registration.objects.filter(pk=registration.pk, status=Status.CONFIRMED).update(status=Status.CANCELLED)
     if not had_seat:
         other = Registration.objects.filter(pk=registration.pk, status__in=[Status.WAITLISTED, Status.UNCONFIRMED])
         if not other.update(status=Status.CANCELLED):
-            raise ValidationError(_("This sign-up is already cancelled."))
+            return False
     registration.status = Status.CANCELLED
     messages_drop_pending(kind="meeting_reminder", object_id=meeting.pk, recipient_key=_key(registration))
     if had_seat and meeting.is_open_for_signup:
         messages_enqueue(_promote_from_waitlist(meeting, now=timezone.now()))
     elif had_seat:
         Meeting.objects.filter(pk=meeting.pk, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+    return True
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration) -> Registration:
+    """Cancel a sign-up; a freed seat goes to the earliest person on the waitlist, who is told."""
+    meeting = registration.meeting
+    if meeting.is_past:
+        raise ValidationError(_("This meeting is over, so its sign-ups can no longer change."))
+    if not _give_up_place(registration, meeting):
+        raise ValidationError(_("This sign-up is already cancelled."))
     return registration
+
+
+@transaction.atomic
+def registrations_end(*, user_id: int, assembly_id: int | None = None) -> int:
+    """End a person's sign-ups when their access ends: they left or were removed, or deleted their account.
+
+    Seats of meetings still ahead go to the waitlist as on a cancellation. Then the sign-ups and every
+    message about them are erased, past ones too, so nothing keeps showing the person a meeting (or its
+    address) through "My meetings", their calendar feed or a later "changed" mail.
+    """
+    registrations = Registration.objects.filter(user_id=user_id).select_related("meeting")
+    if assembly_id is not None:
+        registrations = registrations.filter(meeting__assembly_id=assembly_id)
+    registrations = list(registrations)
+    for registration in registrations:
+        if registration.holds_place and not registration.meeting.is_past:
+            _give_up_place(registration, registration.meeting)
+        messages_forget_recipient(recipient_key=_key(registration))
+    meetings = Meeting.objects.all() if assembly_id is None else Meeting.objects.filter(assembly_id=assembly_id)
+    # Capacity notices and answers to proposals go to a person by account: drop the ones about these meetings.
+    user_key = recipient_key("user", user_id)
+    messages_forget_recipient(recipient_key=user_key, kind="meeting_capacity", object_ids=meetings.values("pk"))
+    messages_forget_recipient(
+        recipient_key=user_key,
+        kind="agenda_proposal_decided",
+        object_ids=AgendaItem.objects.filter(meeting__in=meetings).values("pk"),
+    )
+    Registration.objects.filter(pk__in=[r.pk for r in registrations]).delete()
+    return len(registrations)
 
 
 def _fill_free_seats(meeting: Meeting) -> None:

@@ -74,9 +74,17 @@ def _dispatch(send) -> None:
         logger.warning("outbox: could not queue due messages now; the next sweep will", exc_info=True)
 
 
-def messages_forget_recipient(*, recipient_key: str) -> int:
-    """Erase every message row for someone who is gone: the rows say what they were told, and when."""
-    deleted, _detail = Message.objects.filter(recipient_key=recipient_key).delete()
+def messages_forget_recipient(*, recipient_key: str, kind: str | None = None, object_ids=None) -> int:
+    """Erase the message rows for someone who is gone: the rows say what they were told, and when.
+
+    `kind` and `object_ids` (ids or a subquery) narrow it to the messages about what they lost access to.
+    """
+    rows = Message.objects.filter(recipient_key=recipient_key)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if object_ids is not None:
+        rows = rows.filter(object_id__in=object_ids)
+    deleted, _detail = rows.delete()
     return deleted
 
 

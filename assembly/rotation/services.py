@@ -356,6 +356,36 @@ def assignment_answer(*, assignment: Assignment, user, accept: bool) -> Assignme
     return assignment
 
 
+@transaction.atomic
+def assignments_end(*, membership: Membership) -> int:
+    """Free the roles a member holds at meetings still ahead, when they leave, are removed or delete their account.
+
+    Each role goes to the next eligible member as on a decline (asked, if the departing member had been asked);
+    a role nobody can take is reported to the facilitators. Returns how many roles were freed.
+    """
+    held = Assignment.objects.filter(
+        membership=membership, status__in=Assignment.HOLDING, meeting__ends_at__gt=timezone.now()
+    ).exclude(meeting__status=Meeting.Status.CANCELLED)
+    freed = 0
+    for meeting_id in sorted(set(held.values_list("meeting_id", flat=True))):
+        meeting = _lock(Meeting(pk=meeting_id))
+        rows = list(held.filter(meeting=meeting).select_related("role_type"))
+        # Declined rows keep the departing member out of the refill below.
+        Assignment.objects.filter(pk__in=[row.pk for row in rows]).update(status=Status.DECLINED)
+        for row in rows:
+            messages_drop_pending(kind="role_asked", object_id=row.pk)
+            _withdraw_swaps(row)
+            if row.shadow:
+                continue
+            status = Status.PROPOSED if row.status == Status.PROPOSED else Status.ASKED
+            refilled = _fill(meeting, [row.role_type], status=status)
+            _ask(refilled)
+            if status == Status.ASKED:
+                _tell_organizers_unfilled(meeting, [r for r in refilled if r.status == Status.UNFILLED])
+        freed += len(rows)
+    return freed
+
+
 def _tell_organizers_unfilled(meeting: Meeting, rows: list[Assignment]) -> None:
     """A role nobody can take after a decline: the facilitators hear it, so it does not wait unseen."""
     if not rows:
