@@ -1,15 +1,21 @@
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
 from assembly.accounts.models import User
+from assembly.common.forms import bound_dates
 from assembly.common.i18n import BilingualFormMixin, language_codes, localized_fields, localized_value
 from assembly.meetings.models import DEFAULT_REMINDER_MINUTES, AgendaItem, Meeting
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+# Meetings are planned at most this far ahead; older ones can still be corrected for the record.
+MEETING_PAST = timedelta(days=5 * 365)
+MEETING_FUTURE = timedelta(days=3 * 365)
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -35,7 +41,10 @@ class MeetingForm(BilingualFormMixin, forms.ModelForm):
     reminder_hours = forms.CharField(
         label=_("Reminders (hours before)"),
         required=False,
-        help_text=_("Hours before the start, separated by commas, for example: 24, 2. Leave empty for no reminders."),
+        help_text=_(
+            "Hours before the start; separate several with semicolons, for example: 24; 2; 0.5. "
+            "Fractions of an hour work: 0.5 is 30 minutes. Leave empty for no reminders."
+        ),
     )
 
     class Meta:
@@ -68,18 +77,23 @@ class MeetingForm(BilingualFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+        bound_dates(self, "starts_at", "ends_at", past=MEETING_PAST, future=MEETING_FUTURE)
         minutes = self.instance.reminder_minutes if self.instance.pk else DEFAULT_REMINDER_MINUTES
-        self.fields["reminder_hours"].initial = ", ".join(_hours(m) for m in minutes)
+        self.fields["reminder_hours"].initial = "; ".join(_hours(m) for m in minutes)
 
     def clean_reminder_hours(self) -> list[int]:
-        text = self.cleaned_data["reminder_hours"].replace(";", ",")
+        decimal = formats.get_format("DECIMAL_SEPARATOR")
+        text = self.cleaned_data["reminder_hours"]
+        # A semicolon separates reminders; a comma too, except where it is the decimal mark (Spanish: 1,5).
+        if decimal != ",":
+            text = text.replace(",", ";")
         minutes = set()
-        for part in filter(None, (piece.strip() for piece in text.split(","))):
+        for part in filter(None, (piece.strip() for piece in text.split(";"))):
             try:
-                hours = float(part.replace(",", "."))
+                hours = float(part.replace(decimal, "."))
             except ValueError:
                 raise forms.ValidationError(
-                    _("“%(value)s” is not a number of hours. Write numbers separated by commas, like 24, 2."),
+                    _("“%(value)s” is not a number of hours. Separate several reminders with semicolons, like 24; 2."),
                     params={"value": part},
                 ) from None
             if not 0 < hours <= 24 * 14:
@@ -107,7 +121,7 @@ class MeetingForm(BilingualFormMixin, forms.ModelForm):
 
 
 def _hours(minutes: int) -> str:
-    return f"{minutes / 60:g}"
+    return f"{minutes / 60:g}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
 class NeedsForm(forms.Form):
@@ -209,6 +223,7 @@ class ProposalsDeadlineForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["proposals_until"].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+        bound_dates(self, "proposals_until", past=MEETING_PAST, future=MEETING_FUTURE)
 
 
 class MinutesForm(forms.Form):

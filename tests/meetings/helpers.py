@@ -33,7 +33,7 @@ def meeting_form_data(**overrides) -> dict:
         "address": "77 Quiet Ave",
         "address_visibility": Meeting.AddressVisibility.REGISTERED,
         "capacity": "",
-        "reminder_hours": "24, 2",
+        "reminder_hours": "24; 2",
     }
     data.update(overrides)
     return data

@@ -959,6 +959,19 @@ def test_agenda_deadline_view_refuses_what_is_not_a_date(facilitator, open_meeti
     assert open_meeting.proposals_until == deadline
 
 
+@pytest.mark.parametrize("far", ["9999-12-31T23:00", "0001-01-01T00:00"])
+def test_agenda_deadline_view_refuses_a_far_date(far, facilitator, open_meeting):
+    deadline = open_meeting.proposals_until
+
+    response = facilitator.post(_url("agenda_deadline", open_meeting, "es"), {"proposals_until": far})
+
+    assert response.status_code == 302
+    (message,) = flashed(response)
+    assert message.startswith("Elige una fecha entre ")
+    open_meeting.refresh_from_db()
+    assert open_meeting.proposals_until == deadline
+
+
 def test_agenda_deadline_view_clears_the_deadline(facilitator, open_meeting):
     response = facilitator.post(_url("agenda_deadline", open_meeting), {"proposals_until": ""})
     assert response.status_code == 302
@@ -1172,7 +1185,7 @@ def test_meeting_edit_view_refuses_shortening_below_the_agenda(language, facilit
         "starts_at": start.strftime(FORM_TIME),
         "ends_at": (start + timedelta(minutes=90)).strftime(FORM_TIME),
         "address_visibility": meeting.address_visibility,
-        "reminder_hours": "24, 2",
+        "reminder_hours": "24; 2",
     }
     response = facilitator.post(_url("meeting_edit", meeting, language), data)
     message = in_language(

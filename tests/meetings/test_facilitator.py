@@ -89,8 +89,8 @@ def test_meeting_create_refuses_start_in_the_past(language, facilitator, assembl
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("abc", "“abc” is not a number of hours. Write numbers separated by commas, like 24, 2."),
-        ("24, soon", "“soon” is not a number of hours. Write numbers separated by commas, like 24, 2."),
+        ("abc", "“abc” is not a number of hours. Separate several reminders with semicolons, like 24; 2."),
+        ("24, soon", "“soon” is not a number of hours. Separate several reminders with semicolons, like 24; 2."),
         ("0", "Each reminder must be between a few minutes and 14 days before."),
         ("400", "Each reminder must be between a few minutes and 14 days before."),
     ],
@@ -109,6 +109,71 @@ def test_meeting_create_refuses_bad_reminder_hours(text, error, facilitator, ass
 def test_meeting_create_stores_reminder_minutes(text, minutes, facilitator, assembly):
     _create(facilitator, reminder_hours=text)
     assert Meeting.objects.get().reminder_minutes == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("1,5", [90]), ("0,5", [30]), ("24; 1,5", [1440, 90]), ("2;0.5", [120, 30]), ("48 ; 1", [2880, 60])],
+)
+def test_meeting_create_reads_spanish_decimal_commas_in_reminders(text, minutes, facilitator, assembly):
+    response = _create(facilitator, "es", reminder_hours=text)
+
+    assert response.status_code == 302
+    assert Meeting.objects.get().reminder_minutes == minutes
+
+
+def test_meeting_create_in_spanish_does_not_split_reminders_on_a_comma(facilitator, assembly):
+    response = _create(facilitator, "es", reminder_hours="24, 2")
+
+    assert response.context["form"].errors["reminder_hours"] == [
+        "«24, 2» no es un número de horas. Separa varios recordatorios con punto y coma, como 24; 2."
+    ]
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "24; 1.5"), ("es", "24; 1,5")])
+def test_meeting_edit_shows_reminders_with_the_readers_decimal_mark(language, shown, facilitator, assembly):
+    meeting = MeetingFactory(assembly=assembly, reminder_minutes=[1440, 90])
+
+    response = facilitator.get(_url("meeting_edit", meeting, language))
+
+    assert response.context["form"]["reminder_hours"].value() == shown
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_reminder_help_says_how_to_separate_and_that_fractions_work(language, facilitator, assembly):
+    response = facilitator.get(url_in(language, "meeting_create", slug=assembly.slug))
+
+    help_text = str(response.context["form"].fields["reminder_hours"].help_text)
+    assert help_text == in_language(
+        language,
+        "Hours before the start; separate several with semicolons, for example: 24; 2; 0.5. "
+        "Fractions of an hour work: 0.5 is 30 minutes. Leave empty for no reminders.",
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("far", ["9999-12-31T22:00", "0001-01-01T00:00", "2200-01-01T10:00"])
+def test_meeting_create_refuses_far_dates_with_a_message(far, language, facilitator, assembly):
+    response = _create(facilitator, language, starts_at=far, ends_at=far.replace("T22:", "T23:"))
+
+    assert response.status_code == 200
+    (error,) = response.context["form"].errors["starts_at"]
+    assert error.startswith(in_language(language, "Choose a date between %(earliest)s and %(latest)s.")[:10])
+    assert not Meeting.objects.exists()
+
+
+def test_meeting_edit_refuses_a_far_date_and_changes_nothing(facilitator, assembly):
+    meeting = MeetingFactory(assembly=assembly)
+    before = snapshot()
+
+    response = facilitator.post(
+        _url("meeting_edit", meeting), meeting_form_data(starts_at="9999-12-31T22:00", ends_at="9999-12-31T23:00")
+    )
+
+    assert response.status_code == 200
+    assert "starts_at" in response.context["form"].errors
+    assert snapshot() == before
 
 
 def test_meeting_create_without_reminders_stores_none(facilitator, assembly):
