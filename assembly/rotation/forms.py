@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assembly.common.forms import bound_dates
 from assembly.common.i18n import BilingualFormMixin, localized_fields, localized_value
 from assembly.rotation.models import SPOKEN_LANGUAGES, Absence, RoleType
 
@@ -72,6 +75,10 @@ class AbsenceForm(forms.ModelForm):
         model = Absence
         fields = ["starts_on", "ends_on"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(self, "starts_on", "ends_on", past=timedelta(days=365), future=timedelta(days=2 * 365))
 
     def clean(self):
         cleaned = super().clean()

@@ -488,6 +488,18 @@ def test_absence_add_refuses_impossible_dates_in_words_people_understand(starts,
     assert flashed(response) == [message]
 
 
+@pytest.mark.parametrize(("starts", "ends"), [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02")])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_absence_add_refuses_far_dates_in_the_readers_language(language, starts, ends, assembly, people):
+    response = client_for(people["member"]).post(
+        url_in(language, "absence_add", slug=assembly.slug), {"starts_on": starts, "ends_on": ends}
+    )
+    assert response.status_code == 302
+    assert not Absence.objects.exists()
+    (message,) = flashed(response)
+    assert message.startswith({"en": "Choose a date between ", "es": "Elige una fecha entre "}[language])
+
+
 def test_absence_delete_removes_the_dates(assembly, people):
     membership = _member(assembly, people, "member")
     today = timezone.localdate()
