@@ -64,6 +64,7 @@ def test_reused_invitation_is_refused(invite_only):
     assert not Membership.objects.filter(user=second).exists()
 
 
+@pytest.mark.clock
 def test_expired_invitation_is_refused(invite_only):
     invitation, token = services.invitation_create(assembly=invite_only, actor=None)
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
@@ -114,6 +115,7 @@ def test_member_already_in_the_assembly_keeps_the_invitation_unused(invite_only)
     assert Invitation.objects.get().used_at is None
 
 
+@pytest.mark.clock
 def test_purge_erases_spent_and_expired_invitations_only(invite_only):
     fresh, _ = services.invitation_create(assembly=invite_only, actor=None)
     expired, _ = services.invitation_create(assembly=invite_only, actor=None)

@@ -928,6 +928,7 @@ def test_agenda_announce_view_sends_the_update(facilitator, meeting, signed_up):
     assert _kinds("agenda_published") == sorted(_told(signed_up, "v1") + _told(signed_up, "v2"))
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(("month", "utc_hour"), [(1, 0), (7, 23)])
 def test_agenda_deadline_view_reads_the_deadline_on_the_assemblys_clock(month, utc_hour, facilitator, assembly):
     year = datetime.now(UTC).year + 1
@@ -959,6 +960,7 @@ def test_agenda_deadline_view_refuses_what_is_not_a_date(facilitator, open_meeti
     assert open_meeting.proposals_until == deadline
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("far", ["9999-12-31T23:00", "0001-01-01T00:00"])
 def test_agenda_deadline_view_refuses_a_far_date(far, facilitator, open_meeting):
     deadline = open_meeting.proposals_until

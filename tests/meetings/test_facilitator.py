@@ -49,6 +49,7 @@ def _url(name: str, meeting: Meeting, language: str = "en") -> str:
 # Scheduling
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(("month", "utc_hour"), [(1, 0), (7, 23)])
 def test_meeting_create_reads_times_on_the_assemblys_clock(month, utc_hour, facilitator, assembly):
     year = datetime.now(UTC).year + 1
@@ -76,6 +77,7 @@ def test_meeting_create_refuses_end_before_start(language, facilitator, assembly
     assert not Meeting.objects.exists()
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_meeting_create_refuses_start_in_the_past(language, facilitator, assembly):
     start = datetime.now(CHICAGO) - timedelta(hours=2)
@@ -152,6 +154,7 @@ def test_reminder_help_says_how_to_separate_and_that_fractions_work(language, fa
     )
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("far", ["9999-12-31T22:00", "0001-01-01T00:00", "2200-01-01T10:00"])
 def test_meeting_create_refuses_far_dates_with_a_message(far, language, facilitator, assembly):

@@ -10,7 +10,7 @@ from assembly.meetings.models import Meeting, Registration
 from tests.factories import UserFactory
 from tests.meetings.factories import MeetingFactory, RegistrationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 Status = Registration.Status
 

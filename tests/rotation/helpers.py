@@ -34,6 +34,11 @@ def willing(
     return joined
 
 
+def today_in(assembly: Assembly):
+    """Today on the assembly's wall clock, which is what the rotation's rules count in."""
+    return timezone.localdate(timezone=ZoneInfo(assembly.time_zone))
+
+
 def meeting_day(meeting: Meeting):
     return timezone.localtime(meeting.starts_at, ZoneInfo(meeting.assembly.time_zone)).date()
 

@@ -16,7 +16,17 @@ from assembly.rotation.seeds import SEEDED_ROLES, seed_role_types
 from tests.factories import AssemblyFactory, MembershipFactory
 from tests.meetings.factories import MeetingFactory, RegistrationFactory
 from tests.rotation.factories import AbsenceFactory, AssignmentFactory, RoleTypeFactory, SwapFactory
-from tests.rotation.helpers import active, away_for, holder, keep_only, meeting_day, sent, snapshot, willing
+from tests.rotation.helpers import (
+    active,
+    away_for,
+    holder,
+    keep_only,
+    meeting_day,
+    sent,
+    snapshot,
+    today_in,
+    willing,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,17 +100,19 @@ def test_rotation_settings_save_forgets_roles_no_longer_offered(assembly):
     assert RotationProfile.objects.get(membership=membership).languages == []
 
 
+@pytest.mark.clock
 def test_absence_add_saves_dates_away(assembly):
     membership = MembershipFactory(assembly=assembly)
-    today = timezone.localdate()
+    today = today_in(assembly)
     absence = services.absence_add(membership=membership, starts_on=today, ends_on=today + timedelta(days=3))
     assert Absence.objects.get().pk == absence.pk
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(("starts", "ends"), [(5, 4), (-5, -1)], ids=["back-before-leaving", "already-over"])
 def test_absence_add_refuses_impossible_dates(starts, ends, assembly):
     membership = MembershipFactory(assembly=assembly)
-    today = timezone.localdate()
+    today = today_in(assembly)
     with pytest.raises(ValidationError) as refused:
         services.absence_add(
             membership=membership, starts_on=today + timedelta(days=starts), ends_on=today + timedelta(days=ends)
@@ -109,6 +121,7 @@ def test_absence_add_refuses_impossible_dates(starts, ends, assembly):
     assert not Absence.objects.exists()
 
 
+@pytest.mark.clock
 def test_rotation_purge_erases_absences_a_day_after_they_end_in_any_time_zone(assembly):
     membership = MembershipFactory(assembly=assembly)
     now = timezone.now()
@@ -122,6 +135,7 @@ def test_rotation_purge_erases_absences_a_day_after_they_end_in_any_time_zone(as
     assert list(Absence.objects.all()) == [lasting]
 
 
+@pytest.mark.clock
 def test_rotation_purge_forgets_who_said_no_once_a_meeting_is_long_past(assembly):
     (notes,) = keep_only(assembly, "note-taker")
     start = timezone.now() - timedelta(days=30)

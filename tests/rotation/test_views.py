@@ -459,6 +459,7 @@ def test_my_rotation_refuses_an_unknown_language(assembly, people):
     assert snapshot() == before
 
 
+@pytest.mark.clock
 def test_absence_add_saves_the_dates(assembly, people):
     today = timezone.localdate()
     response = client_for(people["member"]).post(
@@ -470,6 +471,7 @@ def test_absence_add_saves_the_dates(assembly, people):
     assert (absence.membership, absence.starts_on) == (_member(assembly, people, "member"), today + timedelta(days=3))
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     ("starts", "ends", "message"),
     [
@@ -488,6 +490,7 @@ def test_absence_add_refuses_impossible_dates_in_words_people_understand(starts,
     assert flashed(response) == [message]
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(("starts", "ends"), [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02")])
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_absence_add_refuses_far_dates_in_the_readers_language(language, starts, ends, assembly, people):
