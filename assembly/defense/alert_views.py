@@ -30,11 +30,6 @@ def _get_alert_for_dispatcher(request: HttpRequest, slug: str, alert_pk: int) ->
     return alert, membership
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -67,13 +62,11 @@ def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("The alert is sent. Answers appear on this board as they come."))
                 return redirect("alert_board", slug=plan.assembly.slug, alert_pk=alert.pk)
-        return _no_store(
-            render(
-                request,
-                "defense/alert_form.html",
-                {"assembly": plan.assembly, "plan": plan, "form": form},
-                status=400 if form.errors else 200,
-            )
+        return render(
+            request,
+            "defense/alert_form.html",
+            {"assembly": plan.assembly, "plan": plan, "form": form},
+            status=400 if form.errors else 200,
         )
 
 
@@ -83,12 +76,10 @@ def alert_board(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
     alert, _membership = _get_alert_for_dispatcher(request, slug, alert_pk)
     # Against the plan, not the alert: when the alert ends nothing should tie a person to it.
     audit_record(actor=request.user, action="defense.alert.board", target=alert.plan)
-    return _no_store(
-        render(
-            request,
-            "defense/alert_board.html",
-            {"assembly": alert.plan.assembly, "alert": alert, "plan": alert.plan, "board": alerts.board(alert)},
-        )
+    return render(
+        request,
+        "defense/alert_board.html",
+        {"assembly": alert.plan.assembly, "alert": alert, "plan": alert.plan, "board": alerts.board(alert)},
     )
 
 
@@ -97,7 +88,7 @@ def alert_board(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
 def alert_board_data(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
     """The board's answers as JSON, fetched every few seconds by the board page."""
     alert, _membership = _get_alert_for_dispatcher(request, slug, alert_pk)
-    return _no_store(JsonResponse(alerts.board(alert)))
+    return JsonResponse(alerts.board(alert))
 
 
 def _board_action(request: HttpRequest, slug: str, alert_pk: int, action, success: str) -> HttpResponse:
@@ -151,13 +142,11 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
     """Answer an alert from the link in its message, without logging in; verifiers also verify from here."""
     found = links.alert_and_membership(token)
     if found is None:
-        return _no_store(
-            render(
-                request,
-                "defense/alert_link_problem.html",
-                {"error": _("This link is not valid. Use the link in the newest message we sent you.")},
-                status=400,
-            )
+        return render(
+            request,
+            "defense/alert_link_problem.html",
+            {"error": _("This link is not valid. Use the link in the newest message we sent you.")},
+            status=400,
         )
     alert, membership = found
     form = AnswerForm(request.POST if request.method == "POST" and "answer" in request.POST else None)
@@ -192,21 +181,19 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
                 problem = error_text(error)
         alert.refresh_from_db()
     current = alert.answers.filter(membership=membership).first()
-    return _no_store(
-        render(
-            request,
-            "defense/alert_answer.html",
-            {
-                "alert": alert,
-                "assembly": alert.plan.assembly,
-                "form": form if form.is_bound else AnswerForm(initial={"answer": current.answer if current else None}),
-                "current": current,
-                "verifier": alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership),
-                # Someone who no longer holds a role here sees that an alert exists, not where.
-                "involved": alerts.is_involved(alert, membership),
-                "done": done,
-                "problem": problem,
-            },
-            status=400 if form.errors or problem else 200,
-        )
+    return render(
+        request,
+        "defense/alert_answer.html",
+        {
+            "alert": alert,
+            "assembly": alert.plan.assembly,
+            "form": form if form.is_bound else AnswerForm(initial={"answer": current.answer if current else None}),
+            "current": current,
+            "verifier": alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership),
+            # Someone who no longer holds a role here sees that an alert exists, not where.
+            "involved": alerts.is_involved(alert, membership),
+            "done": done,
+            "problem": problem,
+        },
+        status=400 if form.errors or problem else 200,
     )

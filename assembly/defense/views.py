@@ -302,10 +302,8 @@ def plan_roster(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not (membership.has_role(Role.COORDINATOR) or selectors.is_dispatcher(plan, membership)):
         raise PermissionDenied
     audit_record(actor=request.user, action="defense.roster.view", target=plan)
-    response = render(
+    return render(
         request,
         "defense/roster.html",
         {"assembly": plan.assembly, "plan": plan, "claims": selectors.roster(plan)},
     )
-    response["Cache-Control"] = "no-store"
-    return response

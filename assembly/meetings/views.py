@@ -328,7 +328,6 @@ def meeting_attendees_csv(request: HttpRequest, slug: str, pk: int) -> HttpRespo
     audit_record(actor=request.user, action="attendees.export", target=meeting)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}-attendees.csv"'
-    response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
     writer.writerow([_("Name"), _("Status"), _("Interpretation"), _("Children"), _("Step-free access")])
     for registration in selectors.attendee_list(meeting):

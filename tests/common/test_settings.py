@@ -11,8 +11,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 LOAD_SETTINGS = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
 
 
-def _load_settings(**changes: str | None) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh interpreter with the test environment, changed by `changes` (None unsets)."""
+def _load_settings(script: str = LOAD_SETTINGS, **changes: str | None) -> subprocess.CompletedProcess:
+    """Run `script` in a fresh interpreter with the test environment, changed by `changes` (None unsets)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "assembly.settings"}
     for name, value in changes.items():
         if value is None:
@@ -20,7 +20,7 @@ def _load_settings(**changes: str | None) -> subprocess.CompletedProcess:
         else:
             env[name] = value
     return subprocess.run(
-        [sys.executable, "-c", LOAD_SETTINGS], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
     )
 
 
@@ -53,6 +53,11 @@ BAD_ENVIRONMENTS = {
         "The environment variable SMS_BACKEND must be set.",
     ),
     "unknown_language": ({"LANGUAGE_CODE": "fr"}, "LANGUAGE_CODE must be one of en, es."),
+    "negative_proxy_count": ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be 0 or more."),
+    "client_ip_header_not_a_name": (
+        {"TRUSTED_CLIENT_IP_HEADER": "X-Real-IP: 1.2.3.4"},
+        "TRUSTED_CLIENT_IP_HEADER must be a header name such as X-Real-IP.",
+    ),
 }
 
 
@@ -76,3 +81,23 @@ def test_settings_load_for_local_development_without_secrets():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+CLIENT_IP_SETTINGS = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.ALLAUTH_TRUSTED_PROXY_COUNT, settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)"
+)
+CLIENT_IP_ENVIRONMENTS = {
+    "direct": ({"BEHIND_TLS_PROXY": None, "TRUSTED_PROXY_COUNT": None}, "0 None"),
+    "behind_tls_proxy": ({"BEHIND_TLS_PROXY": "true", "TRUSTED_PROXY_COUNT": None}, "1 None"),
+    "two_proxies": ({"BEHIND_TLS_PROXY": "true", "TRUSTED_PROXY_COUNT": "2"}, "2 None"),
+    "client_ip_header": ({"BEHIND_TLS_PROXY": "true", "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}, "1 X-Real-IP"),
+}
+
+
+@pytest.mark.parametrize(("changes", "expected"), CLIENT_IP_ENVIRONMENTS.values(), ids=CLIENT_IP_ENVIRONMENTS.keys())
+def test_settings_trust_the_proxy_for_client_addresses_only_when_told(changes, expected):
+    result = _load_settings(CLIENT_IP_SETTINGS, **changes)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

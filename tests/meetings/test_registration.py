@@ -292,6 +292,28 @@ def test_guest_registration_is_rate_limited_per_address(meeting):
     assert snapshot() == before
 
 
+def test_guest_registration_behind_proxy_limits_the_visitor_not_the_proxy(settings, meeting):
+    # What BEHIND_TLS_PROXY=true sets: the address the proxy appended to X-Forwarded-For is the visitor's.
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    url = _url("meeting_guest_register", meeting)
+    for attempt in range(20):
+        fields = {"alias": "A", "email": f"a{attempt}@example.net"}
+        response = client_for(None).post(url, fields, headers={"X-Forwarded-For": "198.51.100.7"}, **proxy)
+        assert response.status_code == 302
+
+    refused = client_for(None).post(
+        url, {"alias": "A", "email": "a@example.net"}, headers={"X-Forwarded-For": "198.51.100.7"}, **proxy
+    )
+    accepted = client_for(None).post(
+        url, {"alias": "B", "email": "b@example.net"}, headers={"X-Forwarded-For": "203.0.113.20"}, **proxy
+    )
+
+    assert refused.status_code == 429
+    assert accepted.status_code == 302
+    assert Registration.objects.filter(guest_alias="B").exists()
+
+
 def test_guest_registration_of_logged_in_person_redirects_and_stores_nothing(meeting, member):
     response = client_for(member).post(_url("meeting_guest_register", meeting), {"alias": "R", "email": "r@x.net"})
     assert response.status_code == 302
