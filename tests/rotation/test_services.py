@@ -100,7 +100,8 @@ def test_absence_add_saves_dates_away(assembly):
 @pytest.mark.parametrize(("starts", "ends"), [(5, 4), (-5, -1)], ids=["back-before-leaving", "already-over"])
 def test_absence_add_refuses_impossible_dates(starts, ends, assembly):
     membership = MembershipFactory(assembly=assembly)
-    today = timezone.localdate()
+    # The assembly's day, not UTC's: in the evening in Chicago, UTC's yesterday is still today there.
+    today = services.assembly_today(assembly)
     with pytest.raises(ValidationError) as refused:
         services.absence_add(
             membership=membership, starts_on=today + timedelta(days=starts), ends_on=today + timedelta(days=ends)
