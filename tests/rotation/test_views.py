@@ -1,5 +1,6 @@
 """The rotation's pages in both languages: meeting roles, the rotation overview, role types and a member's choices."""
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -406,6 +407,42 @@ def test_rotation_pages_and_mail_give_an_evening_meetings_day_in_the_assemblys_t
     for body in (email.body, email.alternatives[0][0]):
         assert days[coming] in body
         assert utc_days[coming] not in body
+
+
+def _words(response) -> str:
+    """The page's text as a reader sees it: no markup, single spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
+
+
+@pytest.mark.parametrize(
+    ("language", "role", "shadowing"),
+    [("en", "Facilitator", "(shadowing, to learn)"), ("es", "Facilitación", "(acompaña, para aprender)")],
+)
+def test_rotation_pages_say_a_trainee_shadows_the_role_she_does_not_hold(language, role, shadowing, assembly, people):
+    (facilitation,) = keep_only(assembly, "facilitator")
+    lead = willing(assembly, facilitation, trained=(facilitation,), user=UserFactory(display_name="Rosa Lead"))
+    trainee = willing(assembly, facilitation, user=UserFactory(display_name="Lupe Trainee"))
+    last = MeetingFactory(assembly=assembly, past=True)
+    coming = MeetingFactory(assembly=assembly)
+    for meeting in (last, coming):
+        AssignmentFactory(meeting=meeting, role_type=facilitation, membership=lead, status=Status.ACCEPTED)
+        AssignmentFactory(
+            meeting=meeting, role_type=facilitation, membership=trainee, shadow=True, status=Status.ACCEPTED
+        )
+    mine = _words(client_for(trainee.user).get(url_in(language, "my_rotation", slug=assembly.slug)))
+    assert f"{role} {shadowing}" in mine
+    theirs = _words(client_for(lead.user).get(url_in(language, "my_rotation", slug=assembly.slug)))
+    assert role in theirs and shadowing not in theirs
+    # A shadow is not a turn at the role: the history names only who held it.
+    overview = _words(client_for(people["member"]).get(url_in(language, "rotation_overview", slug=assembly.slug)))
+    assert "Rosa Lead" in overview and "Lupe Trainee" not in overview
+    # A trainee who says no is listed, for the facilitators, as the shadow she was.
+    client_for(trainee.user).post(
+        _meeting_url("assignment_answer", coming, assignment_pk=holder(coming, facilitation, shadow=True).pk),
+        {"answer": "decline"},
+    )
+    roles = _words(client_for(people["facilitator"]).get(_meeting_url("meeting_roles", coming, language)))
+    assert f"Lupe Trainee ({role}, {shadowing[1:-1]})" in roles
 
 
 # Role types
