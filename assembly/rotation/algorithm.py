@@ -4,8 +4,9 @@ For each role, only willing and eligible people are proposed: not away, register
 has sign-ups, trained when the role needs it, speaking both languages of an interpreting pair, and
 holding no other role in the meeting. Among them, the person who has served the role the fewest times
 goes first, then the one who served it longest ago (never is longest), then the one with the fewest
-roles overall. Roles with the fewest eligible people are filled first, so a scarce person is not
-spent on a role many others could take.
+roles overall. The roles of a meeting are filled together, not one after another: as many as can be,
+those listed first when not all can, and then the people who give the fewest turns beyond what is due
+across all of them, so a person due for one role is not spent on another that someone else could take.
 """
 
 from collections import Counter
@@ -132,7 +133,7 @@ def propose(
         )
         for slot in slots
     }
-    holder = _match(slots, eligible)
+    holder = _match(slots, eligible, past)
     busy = set(holder.values())
     chosen: dict[int, Proposal] = {}
     for slot in slots:
@@ -151,47 +152,116 @@ def propose(
     return [chosen[slot.role_id] for slot in slots]
 
 
-def _match(slots: Sequence[Slot], eligible: dict[int, list[Person]]) -> dict[int, int]:
-    """Give each role a person, fairest first, filling as many roles as can be filled.
+def _match(slots: Sequence[Slot], eligible: dict[int, list[Person]], past: _History) -> dict[int, int]:
+    """Give each role a person: as many roles as can be filled, earlier roles first, then the fairest people.
 
-    Scarce roles go first. When a role finds everyone busy, people are moved along a chain of
-    roles they can also take, if that frees someone for it. When nothing can move, a role earlier
-    in the list takes its person from the latest role they hold: the list order is the priority.
+    Which roles get someone is settled first, in list order: a role is filled when it can be without
+    emptying one listed before it (holders move along chains of roles they can also take). Then the
+    people for those roles are chosen together, as an assignment problem: the fewest turns beyond what
+    is due, counted for the roles of the whole meeting, so nobody serves a role again while someone
+    who is due for it could be moved there from another role.
     """
+    filled = _fillable(slots, eligible)
+    return _fairest(filled, eligible, past)
+
+
+def _fillable(slots: Sequence[Slot], eligible: dict[int, list[Person]]) -> list[int]:
+    """The roles that can be filled together, preferring the ones listed first."""
     holder: dict[int, int] = {}
     role_of: dict[int, int] = {}
 
-    def give(role_id: int, person_id: int) -> None:
-        holder[role_id] = person_id
-        role_of[person_id] = role_id
-
-    def reroute(role_id: int, visited: set[int]) -> bool:
-        """Find someone for `role_id`, moving holders to other roles they can take if need be."""
-        free = next((p for p in eligible[role_id] if p.id not in role_of and p.id not in visited), None)
-        if free is not None:
-            give(role_id, free.id)
-            return True
+    def augment(role_id: int, visited: set[int]) -> bool:
         for person in eligible[role_id]:
-            if person.id in visited or person.id not in role_of:
+            if person.id in visited:
                 continue
             visited.add(person.id)
-            if reroute(role_of[person.id], visited):
-                give(role_id, person.id)
+            if person.id not in role_of or augment(role_of[person.id], visited):
+                holder[role_id] = person.id
+                role_of[person.id] = role_id
                 return True
         return False
 
-    for slot in sorted(slots, key=lambda s: len(eligible[s.role_id])):
-        reroute(slot.role_id, set())
-    rank = {slot.role_id: index for index, slot in enumerate(slots)}
-    for slot in slots:
-        if slot.role_id in holder:
-            continue
-        later = [p for p in eligible[slot.role_id] if p.id in role_of and rank[role_of[p.id]] > rank[slot.role_id]]
-        if later:
-            person = max(later, key=lambda p: rank[role_of[p.id]])
-            del holder[role_of[person.id]]
-            give(slot.role_id, person.id)
-    return holder
+    # Each role in turn along one augmenting path (Kuhn's method): once filled, a role stays filled,
+    # so a later role can never empty an earlier one, and no more roles could be filled at once.
+    return [slot.role_id for slot in slots if augment(slot.role_id, set())]
+
+
+def _fairest(roles: list[int], eligible: dict[int, list[Person]], past: _History) -> dict[int, int]:
+    """The minimum-cost assignment of people to these roles, each of which can be filled.
+
+    A person's cost for a role weighs, most to least: how many more times they served it than the
+    most due person who could take it (powers of a base above the number of roles, so one extra
+    turn outweighs any number of smaller ones: the fewest third turns, then the fewest second turns),
+    then their place in the role's queue (longest ago, fewest roles overall), then the list order of
+    the roles, so that ties always fall the same way.
+    """
+    if not roles:
+        return {}
+    people = sorted({p.id for role_id in roles for p in eligible[role_id]})
+    column = {person_id: index for index, person_id in enumerate(people)}
+    size = max(len(eligible[role_id]) for role_id in roles) + 1
+    base = len(roles) + 1
+    costs: list[dict[int, int]] = []
+    for position, role_id in enumerate(roles):
+        queue = eligible[role_id]
+        lowest = past.counts[(queue[0].id, role_id)]
+        row = {}
+        for rank, person in enumerate(queue):
+            excess = past.counts[(person.id, role_id)] - lowest
+            tie = rank * size ** (len(roles) - 1 - position)
+            row[column[person.id]] = (base**excess * len(roles) * size + rank) * size ** len(roles) + tie
+        costs.append(row)
+    assigned = _assignment(costs, len(people))
+    return {roles[row]: people[col] for row, col in enumerate(assigned)}
+
+
+def _assignment(costs: list[dict[int, int]], columns: int) -> list[int]:
+    """The column for each row that minimises the total cost (Hungarian method, rows <= columns).
+
+    A missing entry is a pair that cannot be: it costs more than any whole assignment of allowed pairs.
+    """
+    rows = len(costs)
+    forbidden = sum(max(row.values()) for row in costs) + 1
+    u = [0] * (rows + 1)
+    v = [0] * (columns + 1)
+    owner = [0] * (columns + 1)  # owner[j]: the row (1-based) holding column j; 0 for none
+    way = [0] * (columns + 1)
+    for row in range(1, rows + 1):
+        owner[0] = row
+        j0 = 0
+        slack = [None] * (columns + 1)
+        used = [False] * (columns + 1)
+        while True:
+            used[j0] = True
+            i0 = owner[j0]
+            delta, j1 = None, 0
+            for j in range(1, columns + 1):
+                if used[j]:
+                    continue
+                reduced = costs[i0 - 1].get(j - 1, forbidden) - u[i0] - v[j]
+                if slack[j] is None or reduced < slack[j]:
+                    slack[j] = reduced
+                    way[j] = j0
+                if delta is None or slack[j] < delta:
+                    delta, j1 = slack[j], j
+            for j in range(columns + 1):
+                if used[j]:
+                    u[owner[j]] += delta
+                    v[j] -= delta
+                else:
+                    slack[j] -= delta
+            j0 = j1
+            if owner[j0] == 0:
+                break
+        while j0:
+            j1 = way[j0]
+            owner[j0] = owner[j1]
+            j0 = j1
+    assigned = [0] * rows
+    for j in range(1, columns + 1):
+        if owner[j]:
+            assigned[owner[j] - 1] = j - 1
+    return assigned
 
 
 def _trainee_for(slot: Slot, people, busy: set[int], past: _History, *, require_registration: bool) -> Person | None:

@@ -37,6 +37,12 @@ def _posted_id(request: HttpRequest, name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
+def _render(request: HttpRequest, assembly: Assembly, template: str, context: dict, **kwargs) -> HttpResponse:
+    """Render a rotation page with every date and time on the assembly's clock, not the server's (UTC)."""
+    with timezone.override(assembly.time_zone):
+        return render(request, template, context, **kwargs)
+
+
 def _back_to_roles(meeting: Meeting) -> HttpResponse:
     return redirect("meeting_roles", slug=meeting.assembly.slug, pk=meeting.pk)
 
@@ -49,8 +55,9 @@ def _back_to_roles(meeting: Meeting) -> HttpResponse:
 def rotation_overview(request: HttpRequest, slug: str) -> HttpResponse:
     assembly, membership = permissions.get_assembly_for_member(request.user, slug)
     next_meeting = selectors.next_meeting(assembly)
-    return render(
+    return _render(
         request,
+        assembly,
         "rotation/overview.html",
         {
             "assembly": assembly,
@@ -142,8 +149,9 @@ def my_rotation(request: HttpRequest, slug: str) -> HttpResponse:
         )
         messages.success(request, _("Your choices are saved. The rotation uses them from now on."))
         return redirect("my_rotation", slug=assembly.slug)
-    return render(
+    return _render(
         request,
+        assembly,
         "rotation/my_rotation.html",
         {
             "assembly": assembly,
@@ -200,8 +208,9 @@ def meeting_roles(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         choices = services.eligible_members_for(meeting, leads)
         for assignment in leads:
             assignment.choices = [m for m in choices[assignment.pk] if m.pk != assignment.membership_id]
-    return render(
+    return _render(
         request,
+        meeting.assembly,
         "rotation/meeting_roles.html",
         {
             "assembly": meeting.assembly,

@@ -52,6 +52,50 @@ def test_propose_moves_a_holder_along_a_chain_to_fill_one_more_role():
     assert propose([Slot(NOTES), Slot(TIME)], people, history) == [Proposal(NOTES, 2), Proposal(TIME, 1)]
 
 
+def test_propose_moves_a_member_due_for_a_role_away_from_one_another_can_take():
+    # 1 and 3 facilitate equally often (1 longer ago); only 1 has never kept time, so 3 facilitates.
+    people = [
+        Person(1, willing=frozenset({FACILITATOR, TIME}), trained=frozenset({FACILITATOR})),
+        Person(2, willing=frozenset({TIME})),
+        Person(3, willing=frozenset({FACILITATOR, TIME}), trained=frozenset({FACILITATOR})),
+    ]
+    history = [Service(1, FACILITATOR, 1), Service(3, FACILITATOR, 2), Service(2, TIME, 1), Service(3, TIME, 2)]
+    slots = [Slot(FACILITATOR, requires_training=True), Slot(TIME)]
+    assert propose(slots, people, history) == [Proposal(FACILITATOR, 3), Proposal(TIME, 1)]
+
+
+def test_propose_spares_the_largest_extra_turn_first():
+    # Turns beyond the least-served eligible member count largest first: two people two turns ahead
+    # (2 at notes, 3 at the stack) beat one person three turns ahead (2 at the stack).
+    stack = 5
+    people = [
+        Person(1, willing=frozenset({NOTES, TIME, stack})),
+        Person(2, willing=frozenset({NOTES, stack})),
+        Person(3, willing=frozenset({NOTES, TIME, stack})),
+    ]
+    turns = {(1, NOTES): 2, (2, NOTES): 3, (3, NOTES): 1, (3, TIME): 3, (2, stack): 3, (3, stack): 2}
+    history = [Service(person, role, when) for (person, role), count in turns.items() for when in range(count)]
+    assert propose([Slot(NOTES), Slot(TIME), Slot(stack)], people, history) == [
+        Proposal(NOTES, 2),
+        Proposal(TIME, 1),
+        Proposal(stack, 3),
+    ]
+
+
+def test_propose_fills_an_earlier_role_through_a_chain_of_moves():
+    # Three roles, two people: the first two listed are filled, even if that moves 2 off TIME.
+    people = [
+        Person(1, willing=frozenset({FACILITATOR, NOTES}), trained=frozenset({FACILITATOR})),
+        Person(2, willing=frozenset({NOTES, TIME})),
+    ]
+    slots = [Slot(FACILITATOR, requires_training=True), Slot(NOTES), Slot(TIME)]
+    assert propose(slots, people, []) == [
+        Proposal(FACILITATOR, 1),
+        Proposal(NOTES, 2),
+        Proposal(TIME, None, unfilled=Unfilled.ALL_BUSY),
+    ]
+
+
 def test_propose_gives_an_earlier_role_priority_when_not_all_can_be_filled():
     # One person for two roles: the role listed first gets them, and the other says why it is empty.
     person = Person(1, willing=frozenset({FACILITATOR, TIME}), trained=frozenset({FACILITATOR}))
@@ -202,3 +246,43 @@ def test_counts_differ_by_at_most_one_among_members_eligible_throughout(data):
             counts.update(p.person_id for p in proposals if p.role_id == role and p.person_id in steady)
         values = [counts[person] for person in steady]
         assert max(values) - min(values) <= 1, (role, dict(counts))
+
+
+def _extra_turns(slots, people, signups, history, holders: dict[int, int]) -> tuple:
+    """How a way of filling a meeting ranks: more roles, then earlier ones, then the fewest extra turns.
+
+    An extra turn is one more time at a role than the least-served member eligible for it has had;
+    they are compared largest first, so one third turn weighs more than any number of second turns.
+    """
+    served = Counter((s.person_id, s.role_id) for s in history)
+    excess = []
+    for slot in slots:
+        if slot.role_id in holders:
+            lowest = min(served[(p.id, slot.role_id)] for p in people if _eligible(p, slot, signups))
+            excess.append(served[(holders[slot.role_id], slot.role_id)] - lowest)
+    filled = tuple(slot.role_id not in holders for slot in slots)
+    return (-len(holders), filled, tuple(sorted(excess, reverse=True)))
+
+
+def _every_way(slots, people, signups):
+    """Every way to give each role an eligible member, or nobody, with nobody in two roles."""
+    if not slots:
+        yield {}
+        return
+    first, rest = slots[0], slots[1:]
+    for ways in _every_way(rest, people, signups):
+        yield ways
+        for person in people:
+            if _eligible(person, first, signups) and person.id not in ways.values():
+                yield {**ways, first.role_id: person.id}
+
+
+@settings(max_examples=300, deadline=None)
+@given(series())
+def test_no_other_way_to_fill_a_meeting_is_fairer_across_its_roles(data):
+    # Fair for the whole meeting, not role by role: nobody takes a role again while someone due for it
+    # holds another role that someone else could take as fairly.
+    for _when, slots, people, signups, proposals, history in _run(*data):
+        chosen = {p.role_id: p.person_id for p in proposals if p.person_id is not None}
+        best = min(_extra_turns(slots, people, signups, history, ways) for ways in _every_way(slots, people, signups))
+        assert _extra_turns(slots, people, signups, history, chosen) == best, (slots, people, history, proposals)

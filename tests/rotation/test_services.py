@@ -112,6 +112,7 @@ def test_absence_add_saves_dates_away(assembly):
 @pytest.mark.parametrize(("starts", "ends"), [(5, 4), (-5, -1)], ids=["back-before-leaving", "already-over"])
 def test_absence_add_refuses_impossible_dates(starts, ends, assembly):
     membership = MembershipFactory(assembly=assembly)
+    # The assembly's day, not UTC's: in the evening in Chicago, UTC's yesterday is still today there.
     today = today_in(assembly)
     with pytest.raises(ValidationError) as refused:
         services.absence_add(
@@ -470,6 +471,53 @@ def test_rotation_goes_round_fairly_over_a_series_of_meetings(assembly):
     # Ten meetings of three roles: six roles each, two of each kind.
     assert all(totals[m.pk] == 6 for m in members)
     assert all(per_role[(m.pk, role.pk)] == 2 for m in members for role in roles), per_role
+
+
+def _fairer_holder(held: dict[int, int], turns: Counter, able: dict[int, set[int]]) -> tuple | None:
+    """A role given to someone while a member with fewer turns at it could have had it, or None.
+
+    That member was free, or held another role that its holder, or someone free, could have
+    taken with no more turns at it than they had: so they were not needed there.
+    """
+    role_of = {person: role for role, person in held.items()}
+    for role, person in held.items():
+        for other in able[role]:
+            if turns[(other, role)] >= turns[(person, role)]:
+                continue
+            if other not in role_of:
+                return (role, person, other)
+            elsewhere = role_of[other]
+            stand_ins = {p for p in able[elsewhere] if p not in role_of} | ({person} & able[elsewhere])
+            if any(turns[(p, elsewhere)] <= turns[(other, elsewhere)] for p in stand_ins):
+                return (role, person, other, elsewhere)
+    return None
+
+
+def test_rotation_is_fair_across_the_roles_of_each_meeting(assembly):
+    # Issue 9: six members take notes and keep time; two of them also facilitate, a third is learning to.
+    facilitation, notes, time = keep_only(assembly, "facilitator", "note-taker", "timekeeper")
+    first = willing(assembly, facilitation, notes, time, trained=(facilitation,))
+    trainee = willing(assembly, facilitation, notes, time)
+    third = willing(assembly, facilitation, notes, time, trained=(facilitation,))
+    members = [first, trainee, third] + [willing(assembly, notes, time) for _ in range(3)]
+    able = {
+        facilitation.pk: {first.pk, third.pk},
+        notes.pk: {m.pk for m in members},
+        time.pk: {m.pk for m in members},
+    }
+    turns = Counter()
+    for week in range(1, 9):
+        meeting = _week(assembly, week)
+        services.roles_confirm(meeting=meeting)
+        held = dict(meeting.assignments.filter(shadow=False).values_list("role_type_id", "membership_id"))
+        assert set(held) == set(able), week
+        assert _fairer_holder(held, turns, able) is None, (week, held, turns)
+        turns.update((person, role) for role, person in held.items())
+    # Eight meetings: the two facilitators take turns, and the others share notes and time evenly.
+    assert [turns[(m.pk, facilitation.pk)] for m in (first, third)] == [4, 4]
+    for role in (notes, time):
+        others = [turns[(m.pk, role.pk)] for m in [*members[3:], trainee]]
+        assert max(others) - min(others) <= 1, (role.key, others)
 
 
 def test_rotation_skips_who_is_away_and_catches_them_up_later(assembly):

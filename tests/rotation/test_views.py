@@ -1,13 +1,17 @@
 """The rotation's pages in both languages: meeting roles, the rotation overview, role types and a member's choices."""
 
-from datetime import timedelta
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from assembly.meetings.models import Meeting
+from assembly.notify.models import Message
+from assembly.notify.services import render_email
 from assembly.rotation import services
 from assembly.rotation.models import Absence, Assignment, RoleType, RotationProfile, Swap, Willingness
 from tests.conftest import client_for
@@ -361,6 +365,85 @@ def test_my_rotation_lists_roles_asked_not_those_only_proposed(assembly, people,
     AssignmentFactory(meeting=MeetingFactory(assembly=assembly, past=True), role_type=time, membership=membership)
     response = client_for(people["member"]).get(url_in("en", "my_rotation", slug=assembly.slug))
     assert list(response.context["assignments"]) == [asked]
+
+
+def _evening(days: int) -> datetime:
+    """7:30 PM in Chicago some days from today: already the next day in UTC, summer or winter."""
+    chicago = ZoneInfo("America/Chicago")
+    day = timezone.localtime(timezone.now(), chicago).date() + timedelta(days=days)
+    return datetime.combine(day, time(19, 30), tzinfo=chicago)
+
+
+@pytest.mark.clock
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_rotation_pages_and_mail_give_an_evening_meetings_day_in_the_assemblys_time_zone(language, assembly, people):
+    assert assembly.time_zone == "America/Chicago"
+    (notes,) = keep_only(assembly, "note-taker")
+    membership = _member(assembly, people, "member")
+    last, coming = _evening(-7), _evening(7)
+    assert last.astimezone(ZoneInfo("UTC")).date() != last.date()
+    past = MeetingFactory(assembly=assembly, starts_at=last, ends_at=last + timedelta(hours=2))
+    AssignmentFactory(meeting=past, role_type=notes, membership=membership, status=Status.ACCEPTED)
+    meeting = MeetingFactory(assembly=assembly, starts_at=coming, ends_at=coming + timedelta(hours=2))
+    asked = AssignmentFactory(meeting=meeting, role_type=notes, membership=membership)
+    with translation.override(language):
+        days = {when: formats.date_format(when.date(), "DATE_FORMAT") for when in (last, coming)}
+        utc_days = {when: formats.date_format(when + timedelta(days=1), "DATE_FORMAT") for when in (last, coming)}
+    client = client_for(people["member"])
+    pages = {
+        "overview": (url_in(language, "rotation_overview", slug=assembly.slug), last),
+        "my rotation": (url_in(language, "my_rotation", slug=assembly.slug), coming),
+        "meeting roles": (_meeting_url("meeting_roles", meeting, language), coming),
+    }
+    for name, (url, when) in pages.items():
+        text = page_text(client.get(url))
+        assert days[when] in text, name
+        assert utc_days[when] not in text, name
+    people["member"].language = language
+    people["member"].save(update_fields=["language"])
+    message = Message.objects.create(
+        kind="role_asked", recipient_key=f"membership:{membership.pk}", object_id=asked.pk, due_at=timezone.now()
+    )
+    email = render_email(message)
+    for body in (email.body, email.alternatives[0][0]):
+        assert days[coming] in body
+        assert utc_days[coming] not in body
+
+
+def _words(response) -> str:
+    """The page's text as a reader sees it: no markup, single spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
+
+
+@pytest.mark.parametrize(
+    ("language", "role", "shadowing"),
+    [("en", "Facilitator", "(shadowing, to learn)"), ("es", "Facilitación", "(acompaña, para aprender)")],
+)
+def test_rotation_pages_say_a_trainee_shadows_the_role_she_does_not_hold(language, role, shadowing, assembly, people):
+    (facilitation,) = keep_only(assembly, "facilitator")
+    lead = willing(assembly, facilitation, trained=(facilitation,), user=UserFactory(display_name="Rosa Lead"))
+    trainee = willing(assembly, facilitation, user=UserFactory(display_name="Lupe Trainee"))
+    last = MeetingFactory(assembly=assembly, past=True)
+    coming = MeetingFactory(assembly=assembly)
+    for meeting in (last, coming):
+        AssignmentFactory(meeting=meeting, role_type=facilitation, membership=lead, status=Status.ACCEPTED)
+        AssignmentFactory(
+            meeting=meeting, role_type=facilitation, membership=trainee, shadow=True, status=Status.ACCEPTED
+        )
+    mine = _words(client_for(trainee.user).get(url_in(language, "my_rotation", slug=assembly.slug)))
+    assert f"{role} {shadowing}" in mine
+    theirs = _words(client_for(lead.user).get(url_in(language, "my_rotation", slug=assembly.slug)))
+    assert role in theirs and shadowing not in theirs
+    # A shadow is not a turn at the role: the history names only who held it.
+    overview = _words(client_for(people["member"]).get(url_in(language, "rotation_overview", slug=assembly.slug)))
+    assert "Rosa Lead" in overview and "Lupe Trainee" not in overview
+    # A trainee who says no is listed, for the facilitators, as the shadow she was.
+    client_for(trainee.user).post(
+        _meeting_url("assignment_answer", coming, assignment_pk=holder(coming, facilitation, shadow=True).pk),
+        {"answer": "decline"},
+    )
+    roles = _words(client_for(people["facilitator"]).get(_meeting_url("meeting_roles", coming, language)))
+    assert f"Lupe Trainee ({role}, {shadowing[1:-1]})" in roles
 
 
 # Role types
