@@ -367,11 +367,12 @@ def assignments_end(*, membership: Membership) -> int:
         membership=membership, status__in=Assignment.HOLDING, meeting__ends_at__gt=timezone.now()
     ).exclude(meeting__status=Meeting.Status.CANCELLED)
     freed = 0
+    # Willing no more: the refill below must not hand the roles straight back to the person leaving.
+    Willingness.objects.filter(membership=membership).delete()
     for meeting_id in sorted(set(held.values_list("meeting_id", flat=True))):
         meeting = _lock(Meeting(pk=meeting_id))
         rows = list(held.filter(meeting=meeting).select_related("role_type"))
-        # Declined rows keep the departing member out of the refill below.
-        Assignment.objects.filter(pk__in=[row.pk for row in rows]).update(status=Status.DECLINED)
+        Assignment.objects.filter(pk__in=[row.pk for row in rows]).update(status=Status.REPLACED)
         for row in rows:
             messages_drop_pending(kind="role_asked", object_id=row.pk)
             _withdraw_swaps(row)

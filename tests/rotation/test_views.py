@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import formats, timezone, translation
 
+from assembly.assemblies.models import Membership
 from assembly.meetings.models import Meeting
 from assembly.notify.models import Message
 from assembly.notify.services import render_email
@@ -597,12 +598,27 @@ def test_absence_delete_removes_the_dates(assembly, people):
     assert not Absence.objects.exists()
 
 
-def test_meeting_roles_names_a_role_whose_holder_left_the_assembly(assembly, people, meeting):
+def test_meeting_roles_says_why_a_role_whose_holder_left_is_empty(assembly, people, meeting):
     notes, time = keep_only(assembly, "note-taker", "timekeeper")
     leaving = willing(assembly, notes)
     willing(assembly, time)
     services.roles_confirm(meeting=meeting)
     leaving.delete()
+
+    response = client_for(people["facilitator"]).get(_meeting_url("meeting_roles", meeting))
+
+    assert holder(meeting, notes).reason == "no_willing"
+    assert "No member is willing to take this role." in page_text(response)
+    facilitator = Membership.objects.get(user=people["facilitator"])
+    assert (f"membership:{facilitator.pk}", holder(meeting, notes).pk, "") in sent("role_unfilled")
+
+
+def test_meeting_roles_names_a_role_nobody_holds(assembly, people, meeting):
+    notes, time = keep_only(assembly, "note-taker", "timekeeper")
+    willing(assembly, notes)
+    willing(assembly, time)
+    services.roles_confirm(meeting=meeting)
+    holder(meeting, notes).delete()
 
     response = client_for(people["facilitator"]).get(_meeting_url("meeting_roles", meeting))
 
