@@ -1,8 +1,10 @@
-from datetime import timedelta
+import html
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from assembly.assemblies import services
 from assembly.assemblies.models import Assembly, Invitation, Membership
@@ -30,6 +32,18 @@ def test_coordinator_creates_a_link_shown_once_and_stored_as_a_hash(invite_only)
     assert link in response.content.decode()
     assert token not in invitation.token_hash
     assert invitation.expires_at > timezone.now() + timedelta(days=6)
+
+
+@pytest.mark.clock
+def test_invitation_link_page_gives_the_expiry_on_the_assemblys_clock(invite_only):
+    coordinator = MembershipFactory(assembly=invite_only, role=Membership.Role.COORDINATOR).user
+    response = client_for(coordinator).post(reverse("invitation_create", kwargs={"slug": invite_only.slug}))
+    expires = Invitation.objects.get().expires_at
+    local = formats.date_format(timezone.localtime(expires, ZoneInfo(invite_only.time_zone)), "DATETIME_FORMAT")
+    in_utc = formats.date_format(timezone.localtime(expires, UTC), "DATETIME_FORMAT")
+    page = html.unescape(response.content.decode())
+    assert local in page
+    assert in_utc not in page
 
 
 def test_invited_person_joins_as_an_active_member(invite_only):
