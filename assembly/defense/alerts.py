@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.utils import build_localized_fieldname
 
 from assembly.assemblies.models import Membership, Zone
@@ -27,6 +28,8 @@ DISPATCHER, VERIFIER = "dispatcher", "verifier"
 ASK_VERIFY = ("alert_verify", "alert_verify_sms")
 BROADCAST = ("alert", "alert_sms")
 OVER = ("alert_over", "alert_over_sms")
+# A sighting may be typed a little ahead of the server's clock (a phone's clock runs fast); no further.
+SEEN_AT_SKEW = timedelta(minutes=5)
 
 
 def _holders(plan: GamePlan, zone: Zone, *, kind: str | None = None) -> list[int]:
@@ -90,6 +93,37 @@ def _broadcast(alert: Alert) -> int:
     return len(holders)
 
 
+def _local_text(moment: datetime, plan: GamePlan) -> str:
+    return formats.date_format(timezone.localtime(moment, ZoneInfo(plan.assembly.time_zone)), "SHORT_DATETIME_FORMAT")
+
+
+def _check_seen_at(plan: GamePlan, seen_at: datetime | None, *, now: datetime) -> None:
+    """Refuse a sighting in the future or older than the plan's alerts last: such an alert would be over already.
+
+    Comparing aware datetimes never converts them, so even year 1 or 9999 is refused rather than overflowing.
+    """
+    if seen_at is None:
+        return
+    latest = now + SEEN_AT_SKEW
+    if seen_at > latest:
+        message = _("That time has not come yet. Give the time the agents were seen, at the latest %(latest)s.")
+        raise ValidationError({"seen_at": message % {"latest": _local_text(now, plan)}})
+    earliest = now - timedelta(hours=plan.alert_hours)
+    if seen_at < earliest:
+        raise ValidationError(
+            {
+                "seen_at": ngettext(
+                    "That is more than %(hours)d hour ago, longer than this plan's alerts last. "
+                    "Give a time after %(earliest)s.",
+                    "That is more than %(hours)d hours ago, longer than this plan's alerts last. "
+                    "Give a time after %(earliest)s.",
+                    plan.alert_hours,
+                )
+                % {"hours": plan.alert_hours, "earliest": _local_text(earliest, plan)}
+            }
+        )
+
+
 @transaction.atomic
 def alert_raise(
     *, plan: GamePlan, zone: Zone | None, raised_by: Membership, verified: bool, practice: bool, **details
@@ -105,6 +139,7 @@ def alert_raise(
     if not can_raise(plan, raised_by, zone):
         raise ValidationError({"zone": _("You dispatch for other zones of this plan. Choose one of yours.")})
     now = timezone.now()
+    _check_seen_at(plan, details.get("seen_at"), now=now)
     alert = Alert(
         plan=plan,
         zone=zone,
