@@ -15,7 +15,7 @@ from assembly.common.audit import audit_record
 from assembly.common.errors import error_text
 from assembly.defense import alerts, links
 from assembly.defense.forms import AlertForm, AnswerForm
-from assembly.defense.models import Alert
+from assembly.defense.models import Alert, AlertAnswer
 from assembly.defense.views import _get_plan_for_member
 
 
@@ -160,12 +160,11 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
             )
         )
     alert, membership = found
-    form = AnswerForm(request.POST if request.method == "POST" and "answer" in request.POST else None)
-    verifier = alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership)
+    form = AnswerForm()
     done = problem = None
     if request.method == "POST":
         try:
-            if "decision" in request.POST and verifier:
+            if "decision" in request.POST:
                 # Clearing erases the report: only the button that says so may do it.
                 if request.POST["decision"] not in {"confirm", "clear"}:
                     raise ValidationError(_("Choose one of the answers."))
@@ -176,14 +175,17 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
                     if confirm
                     else _("Thank you. The report is cleared.")
                 )
-            elif form.is_valid():
-                alerts.alert_answer(
-                    alert=alert,
-                    membership=membership,
-                    answer=form.cleaned_data["answer"],
-                    eta_minutes=form.cleaned_data["eta_minutes"],
-                )
-                done = _("Thank you. The dispatcher sees your answer. You can change it here.")
+            else:
+                # Bound even with no answer at all: a send that picked nothing must say so, not look answered.
+                form = AnswerForm(request.POST)
+                if form.is_valid():
+                    alerts.alert_answer(
+                        alert=alert,
+                        membership=membership,
+                        answer=form.cleaned_data["answer"],
+                        eta_minutes=form.cleaned_data["eta_minutes"],
+                    )
+                    done = _("Thank you. The dispatcher sees your answer. You can change it here.")
         except ValidationError as error:
             # A verification posts no answer, so its refusal has no bound form to go on.
             if form.is_bound:
@@ -199,7 +201,8 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "alert": alert,
                 "assembly": alert.plan.assembly,
-                "form": form if form.is_bound else AnswerForm(initial={"answer": current.answer if current else None}),
+                "form": form,
+                "answers": dict(AlertAnswer.Answer.choices),
                 "current": current,
                 "verifier": alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership),
                 # Someone who no longer holds a role here sees that an alert exists, not where.

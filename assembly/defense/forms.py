@@ -151,5 +151,14 @@ class AlertForm(BilingualFormMixin, forms.ModelForm):
 
 
 class AnswerForm(forms.Form):
-    answer = forms.ChoiceField(choices=AlertAnswer.Answer.choices, widget=forms.RadioSelect, label=_("My answer"))
+    """Each answer is its own button on the page: the button sends `answer`, "on my way" also the minutes."""
+
+    answer = forms.ChoiceField(
+        choices=AlertAnswer.Answer.choices,
+        label=_("My answer"),
+        error_messages={
+            "required": _("Choose one of the answers: on my way, I can't come, or all clear here."),
+            "invalid_choice": _("Choose one of the answers: on my way, I can't come, or all clear here."),
+        },
+    )
     eta_minutes = forms.IntegerField(label=_("I can be there in (minutes)"), min_value=0, max_value=600, required=False)

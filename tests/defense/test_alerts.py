@@ -8,6 +8,8 @@ test_alert_delivery.py.
 
 import re
 from datetime import datetime, timedelta
+from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -609,6 +611,94 @@ def test_answers_in_spanish_are_thanked_in_spanish(scene):
 
     assert "Gracias. El despacho ve tu respuesta. Puedes cambiarla aquí." in response.content.decode()
     assert AlertAnswer.objects.get().eta_minutes == 5
+
+
+class _Forms(HTMLParser):
+    """The forms of a page: for each, its inputs (name -> value) and its submit buttons (value, label)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._button: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"inputs": {}, "buttons": []})
+        elif tag == "input" and self.forms and attrs.get("name") not in (None, "csrfmiddlewaretoken"):
+            self.forms[-1]["inputs"][attrs["name"]] = attrs.get("value", "")
+        elif tag == "button" and self.forms and attrs.get("name") == "answer":
+            self._button = {"value": attrs["value"], "label": ""}
+
+    def handle_data(self, data):
+        if self._button is not None:
+            self._button["label"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "button" and self._button is not None:
+            self.forms[-1]["buttons"].append((self._button["value"], self._button["label"].strip()))
+            self._button = None
+
+
+def _answer_forms(page: str) -> list[dict]:
+    parser = _Forms()
+    parser.feed(page)
+    return [form for form in parser.forms if form["buttons"]]
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("en", ["On my way", "I can't come", "All clear here"]),
+        ("es", ["Voy en camino", "No puedo ir", "Aquí todo tranquilo"]),
+    ],
+)
+def test_each_answer_is_its_own_button_and_records_that_answer(scene, language, labels):
+    alert = raise_alert(scene, verified=True)
+    link = _link(alert, scene.responder, language=language)
+    client = Client()
+
+    forms = _answer_forms(client.get(link).content.decode())
+
+    # One form per answer, one button each; only "on my way" asks for the minutes.
+    assert [form["buttons"] for form in forms] == [
+        [("coming", labels[0])],
+        [("cannot", labels[1])],
+        [("clear", labels[2])],
+    ]
+    assert [sorted(form["inputs"]) for form in forms] == [["eta_minutes"], [], []]
+    for form, eta, kept_eta in zip(forms, ["9", None, None], [9, None, None], strict=True):
+        [(value, _label)] = form["buttons"]
+        sent = {**form["inputs"], "answer": value}
+        if eta is not None:
+            sent["eta_minutes"] = eta
+        response = client.post(link, sent)
+        assert response.status_code == 200
+        [row] = AlertAnswer.objects.all()
+        assert (row.membership, row.answer, row.eta_minutes) == (scene.responder, value, kept_eta)
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("en", "Choose one of the answers: on my way, I can't come, or all clear here."),
+        ("es", "Elige una de las respuestas: voy en camino, no puedo ir o aquí todo tranquilo."),
+    ],
+)
+@pytest.mark.parametrize("data", [{}, {"eta_minutes": "5"}, {"answer": ""}])
+def test_an_answer_sent_without_choosing_one_says_so_and_changes_nothing(scene, language, refusal, data):
+    alert = raise_alert(scene, verified=True)
+    answer(alert, scene.responder, "cannot")
+    before = list(AlertAnswer.objects.values())
+
+    response = Client().post(_link(alert, scene.responder, language=language), data)
+
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    [summary] = re.findall(r'<div class="error-summary" role="alert">(.*?)</div>', page, flags=re.S)
+    assert refusal in summary
+    assert "Thank you" not in page and "Gracias" not in page
+    assert list(AlertAnswer.objects.values()) == before
 
 
 def _forged_tokens(alert: Alert, scene: AlertScene) -> dict[str, str]:
