@@ -206,7 +206,9 @@ def test_a_report_is_verified_answered_and_closed_through_a_real_worker(scene, s
     assert [d.subject for d in smtp_sink.to(scene.responder.user.email)][
         -1
     ] == "[DRILL] The alert in North block is over"
-    assert texts_to(sms_path, scene.verifier)[-1] == "[SIMULACRO] Asamblea: la alerta en Cuadra norte terminó. Gracias."
+    assert texts_to(sms_path, scene.verifier)[-1].startswith(
+        "[SIMULACRO] Asamblea: la alerta en Cuadra norte terminó. Gracias. Para no recibir más alertas, deja tu rol: "
+    )
     alert.refresh_from_db()
     assert (alert.status, alert.coming_count, alert.alerted_count) == (Alert.Status.CLOSED, 1, 3)
     assert details_left(alert) == {}
