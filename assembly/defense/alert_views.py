@@ -13,7 +13,7 @@ from assembly.assemblies import permissions
 from assembly.assemblies.models import Membership
 from assembly.common.audit import audit_record
 from assembly.common.errors import error_text
-from assembly.defense import alerts, links
+from assembly.defense import alerts, links, selectors
 from assembly.defense.forms import AlertForm, AnswerForm
 from assembly.defense.models import Alert, AlertAnswer
 from assembly.defense.views import _get_plan_for_member
@@ -44,22 +44,26 @@ def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     with timezone.override(plan.assembly.time_zone):
         form = AlertForm(request.POST or None, plan=plan, initial={"seen_at": timezone.localtime()})
         if request.method == "POST" and form.is_valid():
-            details = {
-                name: value for name, value in form.cleaned_data.items() if name not in {"verified", "zone", "practice"}
-            }
+            controls = {"verified", "zone", "practice", "key", "another"}
+            details = {name: value for name, value in form.cleaned_data.items() if name not in controls}
             try:
-                alert = alerts.alert_raise(
+                alert, created = alerts.alert_raise(
                     plan=plan,
                     zone=form.cleaned_data["zone"],
                     raised_by=membership,
                     verified=form.cleaned_data["verified"],
                     practice=form.cleaned_data["practice"],
+                    key=form.cleaned_data["key"],
+                    another=form.cleaned_data["another"],
                     **details,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                if alert.status == Alert.Status.UNVERIFIED and not alert.alerted_count:
+                if not created:
+                    # A second tap, or the form sent again: the alert went out once, here it is.
+                    messages.info(request, _("This alert was already sent. Here is its board."))
+                elif alert.status == Alert.Status.UNVERIFIED and not alert.alerted_count:
                     messages.warning(
                         request,
                         _("Nobody verifies in this zone, so nobody was told. Verify it yourself below, or clear it."),
@@ -67,11 +71,15 @@ def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("The alert is sent. Answers appear on this board as they come."))
                 return redirect("alert_board", slug=plan.assembly.slug, alert_pk=alert.pk)
+        # Only the alerts whose board this person may open: a zone's dispatcher sees their zones' alerts.
+        already_open = [
+            alert for alert in selectors.open_alerts(plan) if alerts.can_raise(plan, membership, alert.zone)
+        ]
         return _no_store(
             render(
                 request,
                 "defense/alert_form.html",
-                {"assembly": plan.assembly, "plan": plan, "form": form},
+                {"assembly": plan.assembly, "plan": plan, "form": form, "open_alerts": already_open},
                 status=400 if form.errors else 200,
             )
         )

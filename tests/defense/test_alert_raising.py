@@ -3,6 +3,7 @@ that already has one open only on purpose.
 """
 
 import html
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,10 +12,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from assembly.defense import alerts
+from assembly.defense.forms import new_raise_key
 from assembly.defense.models import Alert, GamePlan
 from assembly.notify.models import Message
 from tests.conftest import client_for
-from tests.defense.alert_helpers import DETAILS, AlertScene, alert_scene, raise_alert
+from tests.defense.alert_helpers import DETAILS, AlertScene, alert_scene, holder, raise_alert
+from tests.defense.factories import ClaimFactory, DefenseRoleFactory, GamePlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +48,7 @@ def _local(scene: AlertScene, moment: datetime) -> str:
 
 
 def _data(scene: AlertScene, **overrides) -> dict:
-    return {"zone": scene.north.pk, **DETAILS, "verified": "on", **overrides}
+    return {"zone": scene.north.pk, **DETAILS, "verified": "on", "key": new_raise_key(), **overrides}
 
 
 def _page(response) -> str:
@@ -109,3 +113,181 @@ def test_raise_goes_back_as_far_as_the_plans_alerts_last(scene):
     assert "That is more than 2 hours ago, longer than this plan's alerts last." in _page(too_old)
     assert inside.status_code == 302
     assert Alert.objects.count() == 1
+
+
+# One form, one alert --------------------------------------------------------------------------------
+
+
+def _key_on(page: str) -> str:
+    [key] = re.findall(r'<input type="hidden" name="key" value="([^"]*)">', page)
+    return key
+
+
+def test_raise_form_carries_a_fresh_random_key_each_time_it_is_shown(scene):
+    client = client_for(scene.dispatcher.user)
+
+    keys = {_key_on(client.get(_url(scene.plan)).content.decode()) for _n in range(3)}
+
+    assert len(keys) == 3
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key) for key in keys)
+
+
+def test_raise_sent_again_with_its_key_lands_on_the_same_board_and_sends_nothing_more(scene):
+    client = client_for(scene.dispatcher.user)
+    data = _data(scene, key=_key_on(client.get(_url(scene.plan)).content.decode()))
+    first = client.post(_url(scene.plan), data)
+    [alert] = Alert.objects.all()
+    messages = list(Message.objects.order_by("pk").values_list("pk", "kind", "recipient_key"))
+
+    again = client.post(_url(scene.plan), data, follow=True)
+
+    assert Alert.objects.get() == alert
+    assert first["Location"] == again.redirect_chain[0][0]
+    assert again.status_code == 200
+    assert "This alert was already sent. Here is its board." in _page(again)
+    assert 'role="alert"' not in again.content.decode()
+    assert list(Message.objects.order_by("pk").values_list("pk", "kind", "recipient_key")) == messages
+
+
+def test_raise_same_key_through_the_service_returns_the_first_alert(scene):
+    first = raise_alert(scene, verified=True, key="k" * 22)
+    count = Message.objects.count()
+
+    again, created = alerts.alert_raise(
+        plan=scene.plan, zone=scene.south, raised_by=scene.dispatcher, verified=True, practice=False, key="k" * 22
+    )
+
+    assert (again, created) == (first, False)
+    assert Message.objects.count() == count
+
+
+def test_raise_keys_are_per_plan(scene):
+    other = GamePlanFactory(assembly=scene.assembly)
+    other.zones.set([scene.north])
+    ClaimFactory(role=DefenseRoleFactory(plan=other, key="dispatcher", zone=None), membership=scene.dispatcher)
+    raise_alert(scene, key="k" * 22)
+
+    _alert, created = alerts.alert_raise(
+        plan=other,
+        zone=scene.north,
+        raised_by=scene.dispatcher,
+        verified=False,
+        practice=False,
+        key="k" * 22,
+        location_en="Fifth and Main",
+    )
+
+    assert created
+    assert Alert.objects.count() == 2
+
+
+@pytest.mark.parametrize("key", [None, "", "short", "bad key with spaces!!", "k" * 65])
+def test_raise_without_a_good_key_asks_to_send_again_with_a_fresh_one(scene, key):
+    data = _data(scene, key=key)
+    if key is None:
+        del data["key"]
+
+    response = client_for(scene.dispatcher.user).post(_url(scene.plan), data)
+
+    assert response.status_code == 400
+    assert "This form is out of date. Check what you wrote and send it again." in _page(response)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{16,64}", _key_on(response.content.decode()))
+    assert not Alert.objects.exists()
+
+
+# An alert already open in the zone -----------------------------------------------------------------
+
+OPEN_WARNING = {
+    "en": ("An alert is already open", "Before you raise a new one, check on its board that it is not the same"),
+    "es": ("Ya hay una alerta abierta", "Antes de enviar otra, revisa en su tablero que no sea el mismo avistamiento"),
+}
+CONFIRM = {
+    "en": (
+        "Raise another alert anyway",
+        "An alert is already open in this zone: check on its board that this is not the same sighting. "
+        "To send a new one anyway, tick “Raise another alert anyway”.",
+    ),
+    "es": (
+        "Enviar otra alerta de todos modos",
+        "Ya hay una alerta abierta en esta zona: revisa en su tablero que no sea el mismo avistamiento. "
+        "Para enviar otra de todos modos, marca “Enviar otra alerta de todos modos”.",
+    ),
+}
+
+
+def _board(alert: Alert, language: str = "en") -> str:
+    with translation.override(language):
+        return reverse("alert_board", kwargs={"slug": alert.plan.assembly.slug, "alert_pk": alert.pk})
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_raise_form_warns_of_an_open_alert_with_a_link_to_its_board(scene, language):
+    open_one = raise_alert(scene, verified=True)
+
+    page = _page(client_for(scene.dispatcher.user).get(_url(scene.plan, language)))
+
+    heading, advice = OPEN_WARNING[language]
+    assert heading in page and advice in page
+    assert f'href="{_board(open_one, language)}"' in page
+    assert CONFIRM[language][0] in page
+
+
+def test_raise_form_says_nothing_of_ended_or_expired_alerts(scene):
+    closed = raise_alert(scene, verified=True)
+    alerts.alert_close(alert=closed)
+    stale = raise_alert(scene, zone=scene.south)
+    # Past its time but not yet swept: over all the same.
+    Alert.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    page = _page(client_for(scene.dispatcher.user).get(_url(scene.plan)))
+
+    assert OPEN_WARNING["en"][0] not in page
+    assert CONFIRM["en"][0] not in page
+
+
+def test_raise_form_shows_a_zone_dispatcher_only_their_zones_open_alerts(scene):
+    south_dispatcher = holder(scene.plan, "dispatcher", scene.south, language="en")
+    north_alert = raise_alert(scene, verified=True)
+
+    page = _page(client_for(south_dispatcher.user).get(_url(scene.plan)))
+
+    assert f'href="{_board(north_alert)}"' not in page
+    assert OPEN_WARNING["en"][0] not in page
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_raise_in_a_zone_with_an_open_alert_asks_to_confirm(scene, language):
+    open_one = raise_alert(scene, verified=True)
+    messages = Message.objects.count()
+    client = client_for(scene.dispatcher.user)
+
+    asked = client.post(_url(scene.plan, language), _data(scene, location_en="Second sighting"))
+
+    assert asked.status_code == 400
+    page = _page(asked)
+    assert CONFIRM[language][1] in page
+    assert f'href="{_board(open_one, language)}"' in page
+    assert list(Alert.objects.all()) == [open_one]
+    assert Message.objects.count() == messages
+    # The same form, ticked, raises it.
+    confirmed = client.post(_url(scene.plan, language), {**asked.wsgi_request.POST.dict(), "another": "on"})
+    assert confirmed.status_code == 302
+    assert Alert.objects.filter(location_en="Second sighting").count() == 1
+
+
+def test_raise_in_another_zone_needs_no_confirmation(scene):
+    raise_alert(scene, verified=True)
+
+    response = client_for(scene.dispatcher.user).post(_url(scene.plan), _data(scene, zone=scene.south.pk))
+
+    assert response.status_code == 302
+    assert Alert.objects.filter(zone=scene.south).count() == 1
+
+
+def test_raise_after_the_zones_alert_ended_needs_no_confirmation(scene):
+    alerts.alert_close(alert=raise_alert(scene, verified=True))
+
+    response = client_for(scene.dispatcher.user).post(_url(scene.plan), _data(scene))
+
+    assert response.status_code == 302
+    assert Alert.objects.count() == 2

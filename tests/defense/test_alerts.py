@@ -26,6 +26,7 @@ from assembly.accounts.models import User
 from assembly.accounts.services import account_delete
 from assembly.assemblies.models import Membership
 from assembly.defense import alerts, links, services
+from assembly.defense.forms import new_raise_key
 from assembly.defense.models import Alert, AlertAnswer, Claim, GamePlan
 from assembly.notify.links import preferences_token
 from assembly.notify.models import Message
@@ -121,6 +122,7 @@ def _raise_data(scene: AlertScene, **overrides) -> dict:
         "zone": scene.north.pk,
         **DETAILS,
         "seen_at": _typed(scene, _seen_at()),
+        "key": new_raise_key(),
         "verified": "on",
         **overrides,
     }
@@ -446,7 +448,7 @@ def test_expiry_leaves_alerts_with_time_left_and_ended_ones_alone(scene):
     due = raise_alert(scene, verified=True)
     later = raise_alert(scene, zone=scene.south)
     Alert.objects.filter(pk=later.pk).update(expires_at=due.expires_at + timedelta(minutes=1))
-    closed = raise_alert(scene, verified=True, practice=True)
+    closed = raise_alert(scene, verified=True, practice=True, another=True)
     alerts.alert_close(alert=closed)
     ended_at = Alert.objects.get(pk=closed.pk).ended_at
 
@@ -1329,7 +1331,9 @@ def test_an_unverified_alert_with_no_verifier_warns_the_dispatcher(scene):
     client.force_login(scene.dispatcher.user)
     url = reverse("alert_raise", kwargs={"slug": scene.assembly.slug, "pk": scene.plan.pk})
 
-    response = client.post(url, {"zone": scene.north.pk, "location_en": "Fifth and Main"}, follow=True)
+    data = {"zone": scene.north.pk, "location_en": "Fifth and Main", "key": new_raise_key()}
+
+    response = client.post(url, data, follow=True)
 
     assert "Nobody verifies in this zone, so nobody was told." in response.content.decode()
 
