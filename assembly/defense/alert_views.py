@@ -13,9 +13,9 @@ from assembly.assemblies import permissions
 from assembly.assemblies.models import Membership
 from assembly.common.audit import audit_record
 from assembly.common.errors import error_text
-from assembly.defense import alerts, links
+from assembly.defense import alerts, links, selectors
 from assembly.defense.forms import AlertForm, AnswerForm
-from assembly.defense.models import Alert
+from assembly.defense.models import Alert, AlertAnswer
 from assembly.defense.views import _get_plan_for_member
 
 
@@ -39,22 +39,26 @@ def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     with timezone.override(plan.assembly.time_zone):
         form = AlertForm(request.POST or None, plan=plan, initial={"seen_at": timezone.localtime()})
         if request.method == "POST" and form.is_valid():
-            details = {
-                name: value for name, value in form.cleaned_data.items() if name not in {"verified", "zone", "practice"}
-            }
+            controls = {"verified", "zone", "practice", "key", "another"}
+            details = {name: value for name, value in form.cleaned_data.items() if name not in controls}
             try:
-                alert = alerts.alert_raise(
+                alert, created = alerts.alert_raise(
                     plan=plan,
                     zone=form.cleaned_data["zone"],
                     raised_by=membership,
                     verified=form.cleaned_data["verified"],
                     practice=form.cleaned_data["practice"],
+                    key=form.cleaned_data["key"],
+                    another=form.cleaned_data["another"],
                     **details,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                if alert.status == Alert.Status.UNVERIFIED and not alert.alerted_count:
+                if not created:
+                    # A second tap, or the form sent again: the alert went out once, here it is.
+                    messages.info(request, _("This alert was already sent. Here is its board."))
+                elif alert.status == Alert.Status.UNVERIFIED and not alert.alerted_count:
                     messages.warning(
                         request,
                         _("Nobody verifies in this zone, so nobody was told. Verify it yourself below, or clear it."),
@@ -62,10 +66,14 @@ def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("The alert is sent. Answers appear on this board as they come."))
                 return redirect("alert_board", slug=plan.assembly.slug, alert_pk=alert.pk)
+        # Only the alerts whose board this person may open: a zone's dispatcher sees their zones' alerts.
+        already_open = [
+            alert for alert in selectors.open_alerts(plan) if alerts.can_raise(plan, membership, alert.zone)
+        ]
         return render(
             request,
             "defense/alert_form.html",
-            {"assembly": plan.assembly, "plan": plan, "form": form},
+            {"assembly": plan.assembly, "plan": plan, "form": form, "open_alerts": already_open},
             status=400 if form.errors else 200,
         )
 
@@ -149,12 +157,11 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
             status=400,
         )
     alert, membership = found
-    form = AnswerForm(request.POST if request.method == "POST" and "answer" in request.POST else None)
-    verifier = alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership)
+    form = AnswerForm()
     done = problem = None
     if request.method == "POST":
         try:
-            if "decision" in request.POST and verifier:
+            if "decision" in request.POST:
                 # Clearing erases the report: only the button that says so may do it.
                 if request.POST["decision"] not in {"confirm", "clear"}:
                     raise ValidationError(_("Choose one of the answers."))
@@ -165,14 +172,17 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
                     if confirm
                     else _("Thank you. The report is cleared.")
                 )
-            elif form.is_valid():
-                alerts.alert_answer(
-                    alert=alert,
-                    membership=membership,
-                    answer=form.cleaned_data["answer"],
-                    eta_minutes=form.cleaned_data["eta_minutes"],
-                )
-                done = _("Thank you. The dispatcher sees your answer. You can change it here.")
+            else:
+                # Bound even with no answer at all: a send that picked nothing must say so, not look answered.
+                form = AnswerForm(request.POST)
+                if form.is_valid():
+                    alerts.alert_answer(
+                        alert=alert,
+                        membership=membership,
+                        answer=form.cleaned_data["answer"],
+                        eta_minutes=form.cleaned_data["eta_minutes"],
+                    )
+                    done = _("Thank you. The dispatcher sees your answer. You can change it here.")
         except ValidationError as error:
             # A verification posts no answer, so its refusal has no bound form to go on.
             if form.is_bound:
@@ -187,7 +197,8 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
         {
             "alert": alert,
             "assembly": alert.plan.assembly,
-            "form": form if form.is_bound else AnswerForm(initial={"answer": current.answer if current else None}),
+            "form": form,
+            "answers": dict(AlertAnswer.Answer.choices),
             "current": current,
             "verifier": alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership),
             # Someone who no longer holds a role here sees that an alert exists, not where.

@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.utils import build_localized_fieldname
 
 from assembly.assemblies.models import Membership, Zone
+from assembly.defense import selectors
 from assembly.defense.models import Alert, AlertAnswer, Claim, GamePlan
 from assembly.notify.registry import recipient_key
 from assembly.notify.services import Outgoing, messages_enqueue, messages_erase, messages_keys
@@ -27,6 +29,8 @@ DISPATCHER, VERIFIER = "dispatcher", "verifier"
 ASK_VERIFY = ("alert_verify", "alert_verify_sms")
 BROADCAST = ("alert", "alert_sms")
 OVER = ("alert_over", "alert_over_sms")
+# A sighting may be typed a little ahead of the server's clock (a phone's clock runs fast); no further.
+SEEN_AT_SKEW = timedelta(minutes=5)
 
 
 def _holders(plan: GamePlan, zone: Zone, *, kind: str | None = None) -> list[int]:
@@ -90,11 +94,56 @@ def _broadcast(alert: Alert) -> int:
     return len(holders)
 
 
+def _local_text(moment: datetime, plan: GamePlan) -> str:
+    return formats.date_format(timezone.localtime(moment, ZoneInfo(plan.assembly.time_zone)), "SHORT_DATETIME_FORMAT")
+
+
+def _check_seen_at(plan: GamePlan, seen_at: datetime | None, *, now: datetime) -> None:
+    """Refuse a sighting in the future or older than the plan's alerts last: such an alert would be over already.
+
+    Comparing aware datetimes never converts them, so even year 1 or 9999 is refused rather than overflowing.
+    """
+    if seen_at is None:
+        return
+    latest = now + SEEN_AT_SKEW
+    if seen_at > latest:
+        message = _("That time has not come yet. Give the time the agents were seen, at the latest %(latest)s.")
+        raise ValidationError({"seen_at": message % {"latest": _local_text(now, plan)}})
+    earliest = now - timedelta(hours=plan.alert_hours)
+    if seen_at < earliest:
+        raise ValidationError(
+            {
+                "seen_at": ngettext(
+                    "That is more than %(hours)d hour ago, longer than this plan's alerts last. "
+                    "Give a time after %(earliest)s.",
+                    "That is more than %(hours)d hours ago, longer than this plan's alerts last. "
+                    "Give a time after %(earliest)s.",
+                    plan.alert_hours,
+                )
+                % {"hours": plan.alert_hours, "earliest": _local_text(earliest, plan)}
+            }
+        )
+
+
 @transaction.atomic
 def alert_raise(
-    *, plan: GamePlan, zone: Zone | None, raised_by: Membership, verified: bool, practice: bool, **details
-) -> Alert:
-    """Raise an alert: unverified ones go to the zone's verifiers, verified ones to every role holder there."""
+    *,
+    plan: GamePlan,
+    zone: Zone | None,
+    raised_by: Membership,
+    verified: bool,
+    practice: bool,
+    key: str = "",
+    another: bool = False,
+    **details,
+) -> tuple[Alert, bool]:
+    """Raise an alert: unverified ones go to the zone's verifiers, verified ones to every role holder there.
+
+    Return the alert and whether it is new: the same `key` (the form's) raises one alert however often it is sent,
+    and a zone that has an alert open gets a second one only when `another` says so.
+    """
+    # The plan's row lock puts the raises of one plan in a line: a repeat of a key, or a second alert in a zone,
+    # is seen by the check below and not decided by two transactions at once.
     plan = GamePlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != GamePlan.Status.ACTIVE:
         raise ValidationError(_("Alerts can only be raised on an active plan."))
@@ -104,7 +153,21 @@ def alert_raise(
         raise ValidationError(_("Only the plan's dispatchers and the coordinators raise alerts."))
     if not can_raise(plan, raised_by, zone):
         raise ValidationError({"zone": _("You dispatch for other zones of this plan. Choose one of yours.")})
+    if key:
+        repeated = Alert.objects.filter(plan=plan, raise_key=key).first()
+        if repeated is not None:
+            return repeated, False
     now = timezone.now()
+    _check_seen_at(plan, details.get("seen_at"), now=now)
+    if not another and selectors.open_alerts(plan, now=now).filter(zone=zone).exists():
+        raise ValidationError(
+            {
+                "another": _(
+                    "An alert is already open in this zone: check on its board that this is not the same sighting. "
+                    "To send a new one anyway, tick “Raise another alert anyway”."
+                )
+            }
+        )
     alert = Alert(
         plan=plan,
         zone=zone,
@@ -113,17 +176,26 @@ def alert_raise(
         status=Status.VERIFIED if verified else Status.UNVERIFIED,
         verified_at=now if verified else None,
         expires_at=now + timedelta(hours=plan.alert_hours),
+        raise_key=key,
         **details,
     )
-    alert.full_clean()
-    alert.save()
+    alert.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            alert.save()
+    except IntegrityError:
+        # The unique key is the last word should two raises ever pass the check together.
+        repeated = Alert.objects.filter(plan=plan, raise_key=key).first() if key else None
+        if repeated is None:
+            raise
+        return repeated, False
     if verified:
         _broadcast(alert)
     else:
         verifiers = [pk for pk in _holders(plan, zone, kind=VERIFIER) if pk != raised_by.pk]
         _send(alert, ASK_VERIFY, verifiers)
         alert.alerted_count = len(verifiers)
-    return alert
+    return alert, True
 
 
 def _lock(alert: Alert) -> Alert:

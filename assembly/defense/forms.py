@@ -1,3 +1,6 @@
+import secrets
+from functools import cached_property
+
 from django import forms
 from django.forms import modelformset_factory
 from django.utils.translation import gettext_lazy as _
@@ -118,8 +121,15 @@ class ClaimForm(forms.Form):
     confirmed_training = forms.BooleanField(label=_("I have had the training this role needs"), required=False)
 
 
+def new_raise_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class AlertForm(BilingualFormMixin, forms.ModelForm):
-    """What a dispatcher types in a hurry: the zone and the place first, the rest if known."""
+    """What a dispatcher types in a hurry: the zone and the place first, the rest if known.
+
+    A random key, made when the form is shown, goes with every send of it: a double tap raises one alert.
+    """
 
     translated_fields = ("location", "activity", "uniforms", "vehicles")
     required_translated_fields = ("location",)
@@ -127,6 +137,19 @@ class AlertForm(BilingualFormMixin, forms.ModelForm):
         label=_("It is verified: I or a verifier saw it"),
         required=False,
         help_text=_("Unverified alerts go only to the verifiers of the zone, who confirm or clear them."),
+    )
+    another = forms.BooleanField(
+        label=_("Raise another alert anyway"),
+        required=False,
+        help_text=_("Only needed in a zone that already has an open alert."),
+    )
+    key = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{16,64}$",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form is out of date. Check what you wrote and send it again."),
+            "invalid": _("This form is out of date. Check what you wrote and send it again."),
+        },
     )
 
     class Meta:
@@ -148,8 +171,26 @@ class AlertForm(BilingualFormMixin, forms.ModelForm):
         _localized_choices(self.fields["zone"])
         self.fields["seen_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.order_fields(["practice", "zone", "verified"])
+        if not self.is_bound:
+            self.initial.setdefault("key", new_raise_key())
+
+    @cached_property
+    def next_key(self) -> str:
+        """The key to send again: the one sent, unless it was missing or broken (then a fresh one)."""
+        if self.is_bound and "key" not in self.errors:
+            return self.data.get("key", "")
+        return self.initial.get("key") or new_raise_key()
 
 
 class AnswerForm(forms.Form):
-    answer = forms.ChoiceField(choices=AlertAnswer.Answer.choices, widget=forms.RadioSelect, label=_("My answer"))
+    """Each answer is its own button on the page: the button sends `answer`, "on my way" also the minutes."""
+
+    answer = forms.ChoiceField(
+        choices=AlertAnswer.Answer.choices,
+        label=_("My answer"),
+        error_messages={
+            "required": _("Choose one of the answers: on my way, I can't come, or all clear here."),
+            "invalid_choice": _("Choose one of the answers: on my way, I can't come, or all clear here."),
+        },
+    )
     eta_minutes = forms.IntegerField(label=_("I can be there in (minutes)"), min_value=0, max_value=600, required=False)

@@ -48,5 +48,8 @@ for name, label in [
     ("alert", _("Verified alerts in my zone")),
     ("alert_over", _("Alerts that are over")),
 ]:
-    register_kind(MessageKind(name, label, _alert_context, queue=settings.ALERTS_QUEUE))
-    register_kind(MessageKind(f"{name}_sms", label, _alert_context, queue=settings.ALERTS_QUEUE, channel="sms"))
+    # Anonymous: an alert says nothing of who was alerted; releasing the role, not a mail client's button, stops it.
+    register_kind(MessageKind(name, label, _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE))
+    register_kind(
+        MessageKind(f"{name}_sms", label, _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE, channel="sms")
+    )

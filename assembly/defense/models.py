@@ -203,6 +203,9 @@ class Alert(models.Model):
     seen_at = models.DateTimeField(_("when it was seen"), null=True, blank=True)
     vehicles = models.CharField(_("vehicles and equipment"), max_length=200, blank=True)
     raised_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The random key of the form it was raised from: a second tap, or a resubmit, finds this alert instead of
+    # raising another. Random, so it says nothing of who raised it; empty for alerts raised without a form.
+    raise_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -218,6 +221,11 @@ class Alert(models.Model):
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         indexes = [models.Index(fields=["status", "expires_at"], name="alert_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "raise_key"], condition=~Q(raise_key=""), name="one_alert_per_raise_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"alert#{self.pk}"

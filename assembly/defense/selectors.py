@@ -1,9 +1,11 @@
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from assembly.assemblies.models import Membership
-from assembly.defense.models import Claim, DefenseRole, GamePlan
+from assembly.defense.models import Alert, Claim, DefenseRole, GamePlan
 
 DISPATCHER = "dispatcher"
 
@@ -55,3 +57,12 @@ def my_claims(plan: GamePlan, membership: Membership | None) -> set[int]:
     if membership is None:
         return set()
     return set(Claim.objects.filter(role__plan=plan, membership=membership).values_list("role_id", flat=True))
+
+
+def open_alerts(plan: GamePlan, *, now: datetime | None = None) -> QuerySet[Alert]:
+    """The plan's alerts not yet ended nor past their time, oldest first."""
+    return (
+        Alert.objects.filter(plan=plan, status__in=Alert.OPEN, expires_at__gt=now or timezone.now())
+        .select_related("zone")
+        .order_by("created_at", "pk")
+    )

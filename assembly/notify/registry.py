@@ -35,6 +35,10 @@ class MessageKind:
     # The template context for one message, or None when its object is gone and nothing should be sent.
     context: Callable[..., dict | None]
     optional: bool = False
+    # An anonymous kind says nothing of whom it is for, so a forwarded message or a log of its links gives no
+    # one away: its templates get no recipient (no name), and it carries no preferences link and no
+    # List-Unsubscribe header (both hold the person's key). Its own text says how to stop it.
+    anonymous: bool = False
     queue: str = "celery"
     channel: str = "email"
     attachments: Callable[[dict], list[Attachment]] = field(default=lambda context: [])

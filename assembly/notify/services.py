@@ -270,7 +270,9 @@ def render_text(message: Message) -> tuple[str, str] | None:
         context = kind.context(message=message, recipient=recipient)
         if context is None:
             return None
-        context.update(recipient=recipient, site_url=settings.SITE_URL)
+        context["site_url"] = settings.SITE_URL
+        if not kind.anonymous:
+            context["recipient"] = recipient
         text = " ".join(render_to_string(f"sms/{kind.name}.txt", context).split())
     return recipient.phone, text
 
@@ -347,28 +349,30 @@ def render_email(message: Message) -> EmailMultiAlternatives | None:
         context = kind.context(message=message, recipient=recipient)
         if context is None:
             return None
-        context.update(
-            recipient=recipient,
-            preferences_url=links.preferences_url(recipient.preference_key, language=recipient.language),
-            site_url=settings.SITE_URL,
-        )
+        context["site_url"] = settings.SITE_URL
+        if not kind.anonymous:
+            context.update(
+                recipient=recipient,
+                preferences_url=links.preferences_url(recipient.preference_key, language=recipient.language),
+            )
         subject = " ".join(render_to_string(f"emails/{kind.name}_subject.txt", context).split())
         context["subject"] = subject
         text = render_to_string(f"emails/{kind.name}_body.txt", context)
         html = render_to_string(f"emails/{kind.name}_body.html", context)
         attachments = kind.attachments(context)
-    unsubscribe = links.unsubscribe_url(recipient.preference_key, language=recipient.language)
+    headers = {
+        "Message-ID": make_msgid(idstring=f"m{message.pk}", domain=settings.EMAIL_MESSAGE_ID_DOMAIN),
+        "Auto-Submitted": "auto-generated",
+    }
+    if not kind.anonymous:
+        unsubscribe = links.unsubscribe_url(recipient.preference_key, language=recipient.language)
+        headers.update({"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
     email = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
-        headers={
-            "Message-ID": make_msgid(idstring=f"m{message.pk}", domain=settings.EMAIL_MESSAGE_ID_DOMAIN),
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
+        headers=headers,
     )
     email.attach_alternative(html, "text/html")
     for attachment in attachments:

@@ -112,9 +112,10 @@ def alert_scene(assembly: Assembly | None = None) -> AlertScene:
 
 def raise_alert(scene: AlertScene, *, zone: Zone | None = None, verified: bool = False, **overrides) -> Alert:
     fields = {"practice": False, "seen_at": timezone.now() - timedelta(minutes=5), **DETAILS, **overrides}
-    return alerts.alert_raise(
+    alert, _created = alerts.alert_raise(
         plan=scene.plan, zone=zone or scene.north, raised_by=scene.dispatcher, verified=verified, **fields
     )
+    return alert
 
 
 def answer(alert: Alert, membership: Membership, reply: str, eta: int | None = None) -> AlertAnswer:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assembly.defense import tasks
+from assembly.defense.forms import new_raise_key
 from assembly.defense.models import Alert, AlertAnswer
 from assembly.meetings.models import Registration
 from assembly.notify.models import Message
@@ -168,7 +169,7 @@ def test_an_alert_overtakes_a_backlog_of_reminders(scene, smtp_sink, sms_path, s
 def test_a_report_is_verified_answered_and_closed_through_a_real_worker(scene, smtp_sink, sms_path, start_alert_worker):
     start_alert_worker(queues="alerts")
     dispatcher = client_for(scene.dispatcher.user)
-    data = {**DETAILS, "zone": scene.north.pk, "practice": "on"}
+    data = {**DETAILS, "zone": scene.north.pk, "practice": "on", "key": new_raise_key()}
 
     raised = dispatcher.post(reverse("alert_raise", kwargs={"slug": scene.assembly.slug, "pk": scene.plan.pk}), data)
 
@@ -206,7 +207,9 @@ def test_a_report_is_verified_answered_and_closed_through_a_real_worker(scene, s
     assert [d.subject for d in smtp_sink.to(scene.responder.user.email)][
         -1
     ] == "[DRILL] The alert in North block is over"
-    assert texts_to(sms_path, scene.verifier)[-1] == "[SIMULACRO] Asamblea: la alerta en Cuadra norte terminó. Gracias."
+    assert texts_to(sms_path, scene.verifier)[-1].startswith(
+        "[SIMULACRO] Asamblea: la alerta en Cuadra norte terminó. Gracias. Para no recibir más alertas, deja tu rol: "
+    )
     alert.refresh_from_db()
     assert (alert.status, alert.coming_count, alert.alerted_count) == (Alert.Status.CLOSED, 1, 3)
     assert details_left(alert) == {}

@@ -16,6 +16,7 @@ from assembly.assemblies.models import Assembly
 from assembly.common.models import AuditEntry
 from assembly.defense import links
 from assembly.defense import urls as defense_urls
+from assembly.defense.forms import new_raise_key
 from assembly.defense.models import Alert, AlertAnswer, Claim
 from assembly.notify.models import Message
 from tests.conftest import client_for
@@ -97,7 +98,14 @@ def _url(name: str, scene: AlertScene, alert: Alert) -> str:
 
 def _post_data(name: str, scene: AlertScene) -> dict:
     return {
-        "alert_raise": lambda: {**DETAILS, "zone": scene.north.pk, "location_en": "Raised by the matrix"},
+        # North has the fixture's alert open: raising another there must be asked for.
+        "alert_raise": lambda: {
+            **DETAILS,
+            "zone": scene.north.pk,
+            "location_en": "Raised by the matrix",
+            "key": new_raise_key(),
+            "another": "on",
+        },
         "alert_verify": lambda: {"decision": "confirm"},
     }.get(name, dict)()
 

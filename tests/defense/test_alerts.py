@@ -7,7 +7,9 @@ test_alert_delivery.py.
 """
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -24,6 +26,7 @@ from assembly.accounts.models import User
 from assembly.accounts.services import account_delete
 from assembly.assemblies.models import Membership
 from assembly.defense import alerts, links, services
+from assembly.defense.forms import new_raise_key
 from assembly.defense.models import Alert, AlertAnswer, Claim, GamePlan
 from assembly.notify.links import preferences_token
 from assembly.notify.models import Message
@@ -104,11 +107,22 @@ def _links_in(text: str) -> list[str]:
     return re.findall(r"https?://[^\s\"<>]+", text)
 
 
+def _seen_at() -> datetime:
+    """Ten minutes ago, to the minute, as the form reads it."""
+    return timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=10)
+
+
+def _typed(scene: AlertScene, moment: datetime) -> str:
+    """A moment as the dispatcher types it: the wall clock of the assembly's time zone."""
+    return timezone.localtime(moment, ZoneInfo(scene.assembly.time_zone)).strftime("%Y-%m-%dT%H:%M")
+
+
 def _raise_data(scene: AlertScene, **overrides) -> dict:
     return {
         "zone": scene.north.pk,
         **DETAILS,
-        "seen_at": "2030-05-04T07:30",
+        "seen_at": _typed(scene, _seen_at()),
+        "key": new_raise_key(),
         "verified": "on",
         **overrides,
     }
@@ -287,10 +301,10 @@ def test_each_person_gets_the_alert_in_their_own_language(scene, smtp_sink, sms_
 
     [texto] = texts_to(sms_path, scene.verifier)
     assert texto.startswith("ALERTA de Asamblea: agentes en Cuadra norte, Esquina de la Quinta y Main. Responde: ")
-    assert texto.endswith(links.answer_url(alert.pk, scene.verifier.pk, language="es"))
+    assert f"Responde: {links.answer_url(alert.pk, scene.verifier.pk, language='es')} " in texto
     [text] = texts_to(sms_path, scene.responder)
     assert text.startswith("Asamblea ALERT: agents in North block, Corner of Fifth and Main. Answer: ")
-    assert text.endswith(links.answer_url(alert.pk, scene.responder.pk, language="en"))
+    assert f"Answer: {links.answer_url(alert.pk, scene.responder.pk, language='en')} " in text
 
 
 def test_each_verifier_is_asked_in_their_own_language(scene, smtp_sink, sms_path):
@@ -434,7 +448,7 @@ def test_expiry_leaves_alerts_with_time_left_and_ended_ones_alone(scene):
     due = raise_alert(scene, verified=True)
     later = raise_alert(scene, zone=scene.south)
     Alert.objects.filter(pk=later.pk).update(expires_at=due.expires_at + timedelta(minutes=1))
-    closed = raise_alert(scene, verified=True, practice=True)
+    closed = raise_alert(scene, verified=True, practice=True, another=True)
     alerts.alert_close(alert=closed)
     ended_at = Alert.objects.get(pk=closed.pk).ended_at
 
@@ -466,8 +480,8 @@ def test_closing_erases_the_details_and_tells_those_called_out(scene, smtp_sink,
         "The alert in North block is over",
         "La alerta en Cuadra norte terminó",
     }
-    assert texts_to(sms_path, scene.verifier)[-1] == "Asamblea: la alerta en Cuadra norte terminó. Gracias."
-    assert texts_to(sms_path, scene.responder)[-1] == "Asamblea: the alert in North block is over. Thank you."
+    assert texts_to(sms_path, scene.verifier)[-1].startswith("Asamblea: la alerta en Cuadra norte terminó. Gracias. ")
+    assert texts_to(sms_path, scene.responder)[-1].startswith("Asamblea: the alert in North block is over. Thank you. ")
     for delivery in over:
         assert not [word for word in DETAIL_WORDS if word in delivery.text + delivery.html + delivery.subject]
 
@@ -599,6 +613,94 @@ def test_answers_in_spanish_are_thanked_in_spanish(scene):
 
     assert "Gracias. El despacho ve tu respuesta. Puedes cambiarla aquí." in response.content.decode()
     assert AlertAnswer.objects.get().eta_minutes == 5
+
+
+class _Forms(HTMLParser):
+    """The forms of a page: for each, its inputs (name -> value) and its submit buttons (value, label)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._button: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"inputs": {}, "buttons": []})
+        elif tag == "input" and self.forms and attrs.get("name") not in (None, "csrfmiddlewaretoken"):
+            self.forms[-1]["inputs"][attrs["name"]] = attrs.get("value", "")
+        elif tag == "button" and self.forms and attrs.get("name") == "answer":
+            self._button = {"value": attrs["value"], "label": ""}
+
+    def handle_data(self, data):
+        if self._button is not None:
+            self._button["label"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "button" and self._button is not None:
+            self.forms[-1]["buttons"].append((self._button["value"], self._button["label"].strip()))
+            self._button = None
+
+
+def _answer_forms(page: str) -> list[dict]:
+    parser = _Forms()
+    parser.feed(page)
+    return [form for form in parser.forms if form["buttons"]]
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("en", ["On my way", "I can't come", "All clear here"]),
+        ("es", ["Voy en camino", "No puedo ir", "Aquí todo tranquilo"]),
+    ],
+)
+def test_each_answer_is_its_own_button_and_records_that_answer(scene, language, labels):
+    alert = raise_alert(scene, verified=True)
+    link = _link(alert, scene.responder, language=language)
+    client = Client()
+
+    forms = _answer_forms(client.get(link).content.decode())
+
+    # One form per answer, one button each; only "on my way" asks for the minutes.
+    assert [form["buttons"] for form in forms] == [
+        [("coming", labels[0])],
+        [("cannot", labels[1])],
+        [("clear", labels[2])],
+    ]
+    assert [sorted(form["inputs"]) for form in forms] == [["eta_minutes"], [], []]
+    for form, eta, kept_eta in zip(forms, ["9", None, None], [9, None, None], strict=True):
+        [(value, _label)] = form["buttons"]
+        sent = {**form["inputs"], "answer": value}
+        if eta is not None:
+            sent["eta_minutes"] = eta
+        response = client.post(link, sent)
+        assert response.status_code == 200
+        [row] = AlertAnswer.objects.all()
+        assert (row.membership, row.answer, row.eta_minutes) == (scene.responder, value, kept_eta)
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("en", "Choose one of the answers: on my way, I can't come, or all clear here."),
+        ("es", "Elige una de las respuestas: voy en camino, no puedo ir o aquí todo tranquilo."),
+    ],
+)
+@pytest.mark.parametrize("data", [{}, {"eta_minutes": "5"}, {"answer": ""}])
+def test_an_answer_sent_without_choosing_one_says_so_and_changes_nothing(scene, language, refusal, data):
+    alert = raise_alert(scene, verified=True)
+    answer(alert, scene.responder, "cannot")
+    before = list(AlertAnswer.objects.values())
+
+    response = Client().post(_link(alert, scene.responder, language=language), data)
+
+    assert response.status_code == 400
+    page = unescape(response.content.decode())
+    [summary] = re.findall(r'<div class="error-summary" role="alert">(.*?)</div>', page, flags=re.S)
+    assert refusal in summary
+    assert "Thank you" not in page and "Gracias" not in page
+    assert list(AlertAnswer.objects.values()) == before
 
 
 def _forged_tokens(alert: Alert, scene: AlertScene) -> dict[str, str]:
@@ -866,7 +968,10 @@ def test_an_answer_needs_the_csrf_token_of_the_page(scene, csrf_client):
 
 
 def test_a_dispatcher_raises_an_alert_and_lands_on_its_board(scene):
-    response = client_for(scene.dispatcher.user).post(_raise_url(scene.plan), _raise_data(scene, practice="on"))
+    seen = _seen_at()
+    data = _raise_data(scene, practice="on", seen_at=_typed(scene, seen))
+
+    response = client_for(scene.dispatcher.user).post(_raise_url(scene.plan), data)
 
     [alert] = Alert.objects.all()
     assert response.status_code == 302
@@ -885,8 +990,7 @@ def test_a_dispatcher_raises_an_alert_and_lands_on_its_board(scene):
         6,
     )
     # Typed in the assembly's time zone.
-    local = timezone.localtime(alert.seen_at, ZoneInfo(scene.assembly.time_zone))
-    assert (local.year, local.month, local.day, local.hour, local.minute) == (2030, 5, 4, 7, 30)
+    assert alert.seen_at == seen
     assert abs(alert.expires_at - alert.created_at - timedelta(hours=scene.plan.alert_hours)) < timedelta(seconds=5)
     assert recipients("alert") == ids(*scene.called_out)
 
@@ -1227,7 +1331,9 @@ def test_an_unverified_alert_with_no_verifier_warns_the_dispatcher(scene):
     client.force_login(scene.dispatcher.user)
     url = reverse("alert_raise", kwargs={"slug": scene.assembly.slug, "pk": scene.plan.pk})
 
-    response = client.post(url, {"zone": scene.north.pk, "location_en": "Fifth and Main"}, follow=True)
+    data = {"zone": scene.north.pk, "location_en": "Fifth and Main", "key": new_raise_key()}
+
+    response = client.post(url, data, follow=True)
 
     assert "Nobody verifies in this zone, so nobody was told." in response.content.decode()
 

@@ -1,4 +1,5 @@
-"""Real threads with their own database connections claim the same role at once: the places must hold.
+"""Real threads with their own database connections claim the same role, or raise the same alert, at once: the
+places must hold, and one form raises one alert.
 
 Run against the SQLite file the tests use, and against PostgreSQL when DATABASE_URL names it.
 """
@@ -9,9 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from assembly.defense import services
-from assembly.defense.models import Claim, DefenseRole
+from assembly.defense import alerts, services
+from assembly.defense.forms import new_raise_key
+from assembly.defense.models import Alert, Claim, DefenseRole
+from assembly.notify.models import Message
 from tests.conftest import client_for
+from tests.defense.alert_helpers import DETAILS, alert_scene, holder
 from tests.defense.factories import ClaimFactory, DefenseRoleFactory
 from tests.defense.helpers import holders
 from tests.factories import MembershipFactory
@@ -138,3 +142,63 @@ def test_places_cut_while_members_claim_never_fall_below_the_holders():
     else:
         assert saved.needed == 2
         assert claims == 2
+
+
+# Alerts: a double tap on "Send the alert" ----------------------------------------------------------
+
+
+def _alert_form(scene, **overrides) -> dict:
+    return {**DETAILS, "zone": scene.north.pk, "verified": "on", "key": new_raise_key(), **overrides}
+
+
+@pytest.mark.parametrize("taps", [2, 3])
+def test_race_of_taps_with_one_form_key_raises_one_alert_and_sends_once(taps):
+    scene = alert_scene()
+    url = reverse("alert_raise", kwargs={"slug": scene.assembly.slug, "pk": scene.plan.pk})
+    data = _alert_form(scene)
+
+    def tap(_index: int) -> tuple[int, str, list[str]]:
+        response = client_for(scene.dispatcher.user).post(url, data)
+        return response.status_code, response["Location"], flashed(response)
+
+    results, errors = _race(taps, tap)
+
+    assert errors == []
+    [alert] = Alert.objects.all()
+    board = reverse("alert_board", kwargs={"slug": scene.assembly.slug, "alert_pk": alert.pk})
+    assert {(status, location) for status, location, _flashed in results} == {(302, board)}
+    assert Counter(message for _s, _l, flashed_ in results for message in flashed_) == {
+        "The alert is sent. Answers appear on this board as they come.": 1,
+        "This alert was already sent. Here is its board.": taps - 1,
+    }
+    # One set of messages: each person called out, by email, and by text when they gave a number.
+    assert sorted(Message.objects.values_list("kind", "recipient_key")) == sorted(
+        [("alert", f"membership:{m.pk}") for m in scene.called_out]
+        + [("alert_sms", f"membership:{m.pk}") for m in scene.called_out if m.user.phone]
+    )
+
+
+def test_race_of_two_dispatchers_in_one_zone_raises_one_alert_and_asks_the_other_to_confirm():
+    scene = alert_scene()
+    second = holder(scene.plan, "dispatcher", None, language="en")
+    people = [scene.dispatcher, second]
+
+    def raise_(index: int) -> bool:
+        _alert, created = alerts.alert_raise(
+            plan=scene.plan,
+            zone=scene.north,
+            raised_by=people[index],
+            verified=True,
+            practice=False,
+            key=new_raise_key(),
+            **DETAILS,
+        )
+        return created
+
+    results, errors = _race(2, raise_)
+
+    assert errors == []
+    assert results.count(True) == 1
+    [refusal] = [result for result in results if isinstance(result, ValidationError)]
+    assert list(refusal.message_dict) == ["another"]
+    assert Alert.objects.count() == 1

@@ -187,11 +187,10 @@ def test_journey_role_claimed_in_spanish_alert_raised_and_answered_live(
     expect(answer_page.locator("header form[action$='/accounts/logout/']")).to_have_count(0)
     expect(answer_page.get_by_role("heading", level=1)).to_have_text("Alerta: Cuadras de la calle Elm")
     expect(answer_page.locator("main")).to_contain_text(WHERE_ES)
-    answer_page.get_by_label("Voy en camino").check()
     answer_page.get_by_label("Puedo llegar en (minutos)").fill("10")
     assert fits_the_phone(answer_page)
     answer_page.screenshot(path=screenshots_dir / "journey-defense-answer-es.png", full_page=True)
-    answer_page.get_by_role("button", name="Enviar mi respuesta").click()
+    answer_page.get_by_role("button", name="Voy en camino").click()
     expect(answer_page.locator("main [role=status]")).to_have_text(
         "Gracias. El despacho ve tu respuesta. Puedes cambiarla aquí."
     )
