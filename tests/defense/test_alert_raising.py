@@ -58,6 +58,7 @@ def _page(response) -> str:
 # When it was seen -----------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize(("seen_at", "refusal"), [("9999-12-31T23:59", TOO_LATE), ("0001-01-01T00:00", TOO_EARLY)])
 def test_raise_far_dates_are_refused_in_the_readers_language(scene, language, seen_at, refusal):
@@ -69,6 +70,7 @@ def test_raise_far_dates_are_refused_in_the_readers_language(scene, language, se
     assert not Message.objects.exists()
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("seen_at", [datetime(9999, 12, 31, 23, 59), datetime(1, 1, 1)])
 @pytest.mark.parametrize("time_zone", ["America/Chicago", "Asia/Tokyo"])
 def test_raise_service_refuses_far_dates_in_any_time_zone(scene, seen_at, time_zone):
@@ -79,6 +81,7 @@ def test_raise_service_refuses_far_dates_in_any_time_zone(scene, seen_at, time_z
     assert not Alert.objects.exists()
 
 
+@pytest.mark.clock
 def test_raise_reads_the_time_seen_in_the_assemblys_time_zone(scene):
     seen = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=20)
 
@@ -88,6 +91,7 @@ def test_raise_reads_the_time_seen_in_the_assemblys_time_zone(scene):
     assert Alert.objects.get().seen_at == seen
 
 
+@pytest.mark.clock
 def test_raise_allows_a_clock_a_little_fast_but_not_more(scene):
     client = client_for(scene.dispatcher.user)
     now = timezone.now()
@@ -101,6 +105,7 @@ def test_raise_allows_a_clock_a_little_fast_but_not_more(scene):
     assert Alert.objects.count() == 1
 
 
+@pytest.mark.clock
 def test_raise_goes_back_as_far_as_the_plans_alerts_last(scene):
     GamePlan.objects.filter(pk=scene.plan.pk).update(alert_hours=2)
     client = client_for(scene.dispatcher.user)
