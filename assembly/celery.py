@@ -3,9 +3,21 @@
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assembly.settings")
 
 app = Celery("assembly")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def redact_link_secrets(logger, **kwargs) -> None:
+    """Celery replaces the handlers settings.LOGGING configured; give its own the same filter."""
+    from assembly.common.logsafety import RedactLinkSecrets
+
+    for handler in logger.handlers:
+        if not any(isinstance(f, RedactLinkSecrets) for f in handler.filters):
+            handler.addFilter(RedactLinkSecrets())

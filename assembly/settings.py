@@ -35,8 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
-    # Knows each person's sessions, so deleting an account or "log out everywhere" can end them all.
-    "allauth.usersessions",
     "csp",
     "assembly.common",
     "assembly.accounts",
@@ -144,6 +142,8 @@ CELERY_BEAT_SCHEDULE = {
     # Ended alerts lose their details at once; this ends the ones past their time.
     "defense-expire-alerts": {"task": "assembly.defense.expire_alerts", "schedule": 60.0},
     "purge-expired-invitations": {"task": "assembly.assemblies.purge_expired_invitations", "schedule": 3600.0},
+    # An expired session still names its person on disk until it is deleted.
+    "accounts-purge-sessions": {"task": "assembly.accounts.purge_sessions", "schedule": 3600.0},
 }
 
 # The outbox (assembly/notify). Times in seconds.

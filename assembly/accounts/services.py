@@ -1,5 +1,10 @@
-from allauth.usersessions.models import UserSession
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.utils import timezone
 
 from assembly.accounts.models import User
 
@@ -14,11 +19,27 @@ def profile_update(*, user: User, display_name: str, language: str, phone: str) 
 
 
 def sessions_end_all(*, user: User) -> int:
-    """Log the person out on every device: a lost or seized phone keeps no open session."""
-    sessions = list(UserSession.objects.filter(user=user))
-    for session in sessions:
-        session.end()
-    return len(sessions)
+    """Log the person out on every device: a lost or seized phone keeps no open session.
+
+    Sessions live in the database (cached_db) and name their person only inside their signed data, so
+    every live one is read; this runs only when someone asks for it or deletes their account.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    mine = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    for key in mine:
+        # Through the store, so the cached copy goes too.
+        store(key).delete()
+    return len(mine)
+
+
+def sessions_purge_expired() -> int:
+    """Delete expired sessions: until then they still name their person on disk."""
+    deleted, _detail = Session.objects.filter(expire_date__lte=timezone.now()).delete()
+    return deleted
 
 
 @transaction.atomic

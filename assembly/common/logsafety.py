@@ -45,15 +45,25 @@ class RedactLinkSecrets(logging.Filter):
         # Before the apps are ready no request has been served, and the URLconf cannot be read yet.
         if not apps.ready:
             return True
-        record.msg = _clean(record.msg)
         if isinstance(record.args, dict):
             # gunicorn's access atoms: a dict subclass whose type its format relies on, so cleaned in place.
+            record.msg = _clean(record.msg)
             for name, value in list(record.args.items()):
                 record.args[name] = _clean(value)
-        elif isinstance(record.args, Mapping):
-            record.args = {name: _clean(value) for name, value in record.args.items()}
-        elif record.args:
-            record.args = tuple(_clean(value) for value in record.args)
+        else:
+            # The whole message at once: a secret may be split between the format ("/alert/%s/") and its args.
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):
+                message = None
+            if message is not None:
+                record.msg, record.args = redact(message), None
+            else:
+                record.msg = _clean(record.msg)
+                if isinstance(record.args, Mapping):
+                    record.args = {name: _clean(value) for name, value in record.args.items()}
+                elif record.args:
+                    record.args = tuple(_clean(value) for value in record.args)
         if isinstance(getattr(record, "request", None), HttpRequest):
             record.request = _clean_request(record.request)
         if record.exc_info and not record.exc_text:

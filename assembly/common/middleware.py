@@ -2,7 +2,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
-from assembly.common.urlsecrets import carries_secret
+from assembly.common.urlsecrets import carries_secret, redact
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -38,6 +38,8 @@ class PrivatePagesNoStoreMiddleware:
             or request.method not in _SAFE_METHODS
             or settings.SESSION_COOKIE_NAME in response.cookies
             or (session is not None and session.accessed and not session.is_empty())
+            # A redirect to a secret link (the slash added to a mistyped one) would be cached with the secret.
+            or redact(response.get("Location", "")) != response.get("Location", "")
         )
 
 

@@ -9,6 +9,7 @@ pages stay out of caches (`middleware`).
 import functools
 import re
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -21,6 +22,8 @@ REDACTED = "[redacted]"
 # a Referer, gunicorn's atoms.
 _PATH_IN_TEXT = re.compile(r"""(?P<origin>[a-z][a-z0-9+.-]*://[^/\s"'<>]+)?(?P<path>/[^\s"'<>?#]*)""", re.IGNORECASE)
 _NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
+# A path percent-encoded inside a query string, as allauth writes `?next=%2Fen%2Finvite%2F<token>%2F`.
+_ENCODED_PATH = re.compile(r"%2F[^\s&\"'<>#]*", re.IGNORECASE)
 
 
 def carries_secret(match: ResolverMatch | None) -> bool:
@@ -107,4 +110,9 @@ def redact(text: str) -> str:
     def replace(found: re.Match) -> str:
         return (found.group("origin") or "") + _redact_path(found.group("path"), routes)
 
-    return _PATH_IN_TEXT.sub(replace, text)
+    def replace_encoded(found: re.Match) -> str:
+        path = unquote(found.group(0))
+        cleaned = _redact_path(path, routes)
+        return found.group(0) if cleaned == path else quote(cleaned, safe="[]")
+
+    return _PATH_IN_TEXT.sub(replace, _ENCODED_PATH.sub(replace_encoded, text))

@@ -9,7 +9,8 @@ from assembly.meetings import services
 
 @receiver(pre_delete, sender=Membership, dispatch_uid="meetings_end_signups_of_departing_member")
 def end_signups_of_departing_member(sender, instance: Membership, origin=None, **kwargs) -> None:
-    if departure_is_alone(origin):
+    # A request to join that is withdrawn or declined gave no access: sign-ups to public meetings stay.
+    if departure_is_alone(origin) and instance.is_active:
         services.registrations_end(user_id=instance.user_id, assembly_id=instance.assembly_id)
 
 

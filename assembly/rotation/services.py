@@ -358,13 +358,13 @@ def assignment_answer(*, assignment: Assignment, user, accept: bool) -> Assignme
 
 @transaction.atomic
 def assignments_end(*, membership: Membership) -> int:
-    """Free the roles a member holds at meetings still ahead, when they leave, are removed or delete their account.
+    """Free the roles a member holds at meetings not yet begun, when they leave, are removed or delete their account.
 
     Each role goes to the next eligible member as on a decline (asked, if the departing member had been asked);
     a role nobody can take is reported to the facilitators. Returns how many roles were freed.
     """
     held = Assignment.objects.filter(
-        membership=membership, status__in=Assignment.HOLDING, meeting__ends_at__gt=timezone.now()
+        membership=membership, status__in=Assignment.HOLDING, meeting__starts_at__gt=timezone.now()
     ).exclude(meeting__status=Meeting.Status.CANCELLED)
     freed = 0
     # Willing no more: the refill below must not hand the roles straight back to the person leaving.

@@ -1,12 +1,15 @@
 """Sessions end with the account, or everywhere at once on request: a lost or seized phone keeps none open."""
 
+from datetime import timedelta
+
 import pytest
-from allauth.usersessions.models import UserSession
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from assembly.accounts.models import User
+from assembly.accounts.services import sessions_purge_expired
 from tests.conftest import client_for
 from tests.factories import PASSWORD, UserFactory
 from tests.meetings.helpers import flashed
@@ -40,20 +43,22 @@ def test_account_delete_ends_the_other_sessions_too():
     assert response.status_code == 302
     assert not User.objects.filter(pk=user.pk).exists()
     assert not Session.objects.filter(session_key=laptop_key).exists()
-    assert not UserSession.objects.exists()
     assert not _is_logged_in(laptop)
 
 
 def test_logout_everywhere_ends_every_session_of_the_account_only():
     user, other = UserFactory(), UserFactory()
     phone, laptop, someone_else = _logged_in(user), _logged_in(user, agent="laptop"), _logged_in(other)
+    # A session opened some other way than the log-in form (an old one, the admin) ends too.
+    tablet = Client()
+    tablet.force_login(user)
 
     response = phone.post(EVERYWHERE)
 
     assert flashed(response) == ["You are logged out on every device."]
     assert SESSION_KEY not in phone.session
     assert not _is_logged_in(laptop)
-    assert not UserSession.objects.filter(user=user).exists()
+    assert not _is_logged_in(tablet)
     assert _is_logged_in(someone_else)
 
 
@@ -66,11 +71,19 @@ def test_logout_everywhere_speaks_spanish():
     assert flashed(response) == ["Has cerrado la sesión en todos tus dispositivos."]
 
 
-def test_sessions_keep_no_address_of_where_people_log_in_from():
-    user = UserFactory()
-    Client(REMOTE_ADDR="203.0.113.9").post(LOGIN, {"login": user.email, "password": PASSWORD})
+@pytest.mark.clock
+def test_expired_sessions_are_purged_and_live_ones_kept():
+    live = _logged_in(UserFactory()).session.session_key
+    expired = _logged_in(UserFactory()).session.session_key
+    Session.objects.filter(session_key=expired).update(expire_date=timezone.now() - timedelta(seconds=1))
 
-    assert list(UserSession.objects.filter(user=user).values_list("ip", flat=True)) == ["0.0.0.0"]
+    assert sessions_purge_expired() == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live]
+
+
+def test_beat_schedules_the_session_purge(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "assembly.accounts.purge_sessions" in tasks
 
 
 def test_logout_everywhere_sends_anonymous_to_login(client):

@@ -4,8 +4,11 @@ Sign-ups (seats go to the waitlist), messages and reminders about the assembly, 
 meeting roles (handed to the next person) and defense places, all in the transaction that ends the access.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from assembly.accounts.services import account_delete
@@ -19,6 +22,7 @@ from tests.conftest import client_for
 from tests.defense.factories import ClaimFactory, DefenseRoleFactory, GamePlanFactory
 from tests.factories import AssemblyFactory, MembershipFactory, UserFactory
 from tests.meetings.factories import MeetingFactory, RegistrationFactory
+from tests.meetings.helpers import flashed
 from tests.rotation.helpers import keep_only, willing
 
 pytestmark = pytest.mark.django_db
@@ -162,9 +166,30 @@ def test_a_refused_removal_changes_nothing(scene):
         reverse("membership_remove", kwargs={"slug": scene["assembly"].slug, "pk": coordinator.pk})
     )
 
-    assert response.status_code in (302, 400)
+    assert flashed(response) == ["An assembly needs at least one coordinator. Make someone else a coordinator first."]
     assert Membership.objects.filter(pk=coordinator.pk).exists()
     assert Registration.objects.get(pk=registration.pk).status == Status.CONFIRMED
+
+
+def test_a_declined_request_to_join_leaves_sign_ups_to_public_meetings_alone():
+    assembly = AssemblyFactory()
+    asking = MembershipFactory(assembly=assembly, status=Membership.Status.PENDING)
+    coordinator = MembershipFactory(assembly=assembly, role=Membership.Role.COORDINATOR)
+    registration = meetings.registration_create(meeting=MeetingFactory(assembly=assembly), user=asking.user)
+
+    client_for(coordinator.user).post(reverse("membership_remove", kwargs={"slug": assembly.slug, "pk": asking.pk}))
+
+    assert not Membership.objects.filter(pk=asking.pk).exists()
+    assert Registration.objects.get(pk=registration.pk).status == Status.CONFIRMED
+
+
+def test_a_role_at_a_meeting_under_way_stays_with_the_person_who_held_it(scene):
+    meeting = scene["meeting"]
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(minutes=10))
+
+    client_for(scene["leaver"].user).post(reverse("assembly_leave", kwargs={"slug": scene["assembly"].slug}))
+
+    assert not Message.objects.filter(kind="role_asked").exists()
 
 
 def test_deleted_account_frees_its_seats_and_promotes_the_waitlist(scene):

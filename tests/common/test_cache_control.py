@@ -153,6 +153,16 @@ def test_page_opened_from_a_secret_link_is_not_stored(page, scene):
     assert {"no-store", "private"} <= _directives(landing)
 
 
+def test_redirect_to_a_secret_link_is_not_stored(scene):
+    """A link pasted without its last slash is redirected; browsers keep redirects unless told not to."""
+    link = LINK_PAGES["alert_answer"](scene)
+
+    response = Client().get(link.rstrip("/"))
+
+    assert response.status_code == 301
+    assert {"no-store", "private"} <= _directives(response)
+
+
 def test_answer_to_a_post_is_not_stored(scene):
     response = Client().post(_meeting("meeting_guest_register", scene), {"alias": "", "email": "x@example.net"})
 

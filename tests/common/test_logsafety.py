@@ -132,6 +132,16 @@ def test_redaction_drops_the_rest_of_a_mistyped_link():
     assert record.getMessage() == "Not Found: /en/notify/preferences/[redacted]"
 
 
+def test_redaction_finds_a_link_encoded_in_a_query_string():
+    line = f'"GET /en/accounts/signup/?next=%2Fen%2Finvite%2F{SECRET}%2F HTTP/1.1" 200'
+    record = logging.LogRecord("django.server", logging.INFO, __file__, 1, "%s", (line,), None)
+
+    RedactLinkSecrets().filter(record)
+
+    assert SECRET not in record.getMessage()
+    assert record.getMessage() == '"GET /en/accounts/signup/?next=%2Fen%2Finvite%2F[redacted]%2F HTTP/1.1" 200'
+
+
 def test_redaction_leaves_other_paths_alone():
     paths = "/en/accounts/password/reset/key/done/ /en/a/barrio/members/ /en/accounts/confirm-email/"
     record = logging.LogRecord("django.server", logging.INFO, __file__, 1, "%s", (paths,), None)
@@ -199,3 +209,18 @@ def test_gunicorn_with_the_project_config_logs_no_secret(tmp_path):
     assert '"GET /en/invite/[redacted] HTTP/1.1" 301' in logs["access.log"]
     assert "Bad Request: /en/r/confirm/[redacted]/" in logs["output.log"]
     assert not [name for name, text in logs.items() if SECRET in text]
+
+
+def test_celery_logs_are_redacted_too():
+    """Celery sets up its own handlers in workers and beat; they get the same filter."""
+    from celery.signals import after_setup_logger
+
+    stream = io.StringIO()
+    logger = logging.getLogger("celery-test-redaction")
+    logger.addHandler(logging.StreamHandler(stream))
+    logger.propagate = False
+
+    after_setup_logger.send(sender=None, logger=logger, loglevel=logging.INFO, logfile=None, format="", colorize=False)
+    logger.warning("cannot render the link /en/alert/%s/", SECRET)
+
+    assert stream.getvalue() == "cannot render the link /en/alert/[redacted]/\n"
