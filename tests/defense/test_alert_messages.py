@@ -127,3 +127,29 @@ def test_alert_messages_of_every_kind_say_nothing_of_whom_they_are_for(scene, sm
             assert _links(message["text"]) <= allowed, kind
             assert message["text"].endswith(f"{STOP_SMS[language]} {plan_url}"), kind
             assert len(message["text"]) < 320
+
+
+@pytest.mark.parametrize(
+    ("ending", "language", "said"),
+    [
+        ("close", "en", "The dispatcher closed the alert in"),
+        ("close", "es", "El despacho cerró la alerta en"),
+        ("expire", "en", "has run out of time and is over"),
+        ("expire", "es", "se quedó sin tiempo y terminó"),
+    ],
+)
+def test_the_end_of_an_alert_says_how_it_ended(scene, smtp_sink, sms_path, ending, language, said):
+    User.objects.update(language=language)
+    alert = raise_alert(scene, verified=True)
+    deliver_alerts()
+    before = len(smtp_sink.deliveries)
+
+    if ending == "close":
+        alerts.alert_close(alert=alert)
+    else:
+        alerts.alerts_expire(now=Alert.objects.get(pk=alert.pk).expires_at)
+    deliver_alerts()
+
+    over = smtp_sink.deliveries[before:]
+    assert over
+    assert all(said in " ".join(delivery.text.split()) for delivery in over)
