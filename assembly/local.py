@@ -24,6 +24,8 @@ def manage(*args: str, env: dict) -> None:
 
 
 def main() -> int:
+    # `kill` (SIGTERM) stops the children too, as Ctrl-C does: the `finally` below runs on SystemExit.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "true"), "PYTHONUNBUFFERED": "1"}
     children: list[subprocess.Popen] = []
     redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
