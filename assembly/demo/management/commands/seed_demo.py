@@ -474,6 +474,8 @@ MEETINGS = [
         "interpretation_languages": "English ↔ Español",
         "childcare": True,
         "step_free": True,
+        # Shown as "24; 1.5" in English and "24; 1,5" in Spanish on the edit page.
+        "reminder_minutes": [24 * 60, 90],
         "days": 3,
         "hours": 2,
         "status": Meeting.Status.PUBLISHED,
