@@ -157,7 +157,10 @@ def raise_alert(sink: Sink, plan, zone, dispatcher, count: int) -> tuple[float, 
 
     before = sink.accepted()
     started = time.perf_counter()
-    alerts.alert_raise(plan=plan, zone=zone, raised_by=dispatcher, verified=True, practice=False, **DETAILS)
+    # Each run raises a new alert in the same zone, as a dispatcher who ticked "raise another alert anyway".
+    alerts.alert_raise(
+        plan=plan, zone=zone, raised_by=dispatcher, verified=True, practice=False, another=True, **DETAILS
+    )
     raised = time.perf_counter() - started
     while sink.accepted() == before:
         if time.perf_counter() - started > 60:
