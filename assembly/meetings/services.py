@@ -1,10 +1,15 @@
-"""Meetings and sign-ups. Seats are taken with one conditional UPDATE, so the last one goes to one person."""
+"""Meetings and sign-ups.
+
+Every change to a meeting's seats or waitlist first locks the meeting's row, so on PostgreSQL they happen one
+after another, each seeing the one before: a cancellation cannot free a seat unseen by a sign-up that is being
+waitlisted at the same time. SQLite gets the same from its IMMEDIATE transactions (one writer at a time).
+"""
 
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +51,11 @@ def _retime_reminders(meeting: Meeting) -> None:
     if meeting.is_published:
         confirmed = meeting.registrations.filter(status=Status.CONFIRMED)
         messages_enqueue(_reminders_for(meeting, confirmed, now=timezone.now()))
+
+
+def _lock_seats(meeting_id: int) -> None:
+    """Hold the meeting's row until the transaction ends; call before reading or changing its seats or waitlist."""
+    Meeting.objects.select_for_update().filter(pk=meeting_id).values_list("pk").first()
 
 
 def _claim_seat(meeting_id: int) -> bool:
@@ -98,13 +108,6 @@ def _check_open(meeting: Meeting) -> None:
         raise ValidationError(_("This meeting is over, so it takes no sign-ups."))
 
 
-def _lock_registrations():
-    # On PostgreSQL, competing cancellations each pick a different person to promote.
-    if connection.features.has_select_for_update_skip_locked:
-        return Registration.objects.select_for_update(skip_locked=True)
-    return Registration.objects.all()
-
-
 def registration_create(
     *, meeting: Meeting, user, interpretation_language: str = "", children: int = 0, step_free: bool = False
 ) -> Registration:
@@ -113,6 +116,7 @@ def registration_create(
     needs = {"interpretation_language": interpretation_language, "children": children, "step_free": step_free}
     try:
         with transaction.atomic():
+            _lock_seats(meeting.pk)
             registration = Registration.objects.filter(meeting=meeting, user=user).first()
             if registration is not None and registration.holds_place:
                 raise ValidationError(_("You are already signed up for this meeting."))
@@ -182,6 +186,7 @@ def guest_registration_confirm(*, registration_id: int) -> Registration:
     if registration.status == Status.CANCELLED:
         raise ValidationError(_("This sign-up was cancelled. You can sign up again on the meeting's page."))
     _check_open(registration.meeting)
+    _lock_seats(registration.meeting_id)
     won = Registration.objects.filter(pk=registration.pk, status=Status.UNCONFIRMED).update(status=Status.WAITLISTED)
     if won != 1:
         registration.refresh_from_db()
@@ -191,18 +196,21 @@ def guest_registration_confirm(*, registration_id: int) -> Registration:
 
 
 def _promote_from_waitlist(meeting: Meeting, *, now: datetime) -> list[Outgoing]:
-    """Hand a free seat to the earliest person on the waitlist; return their messages."""
-    waitlist = _lock_registrations().filter(meeting=meeting, status=Status.WAITLISTED).order_by("queued_at", "id")
-    # One candidate locked at a time: locking the whole list would hide it from a concurrent cancellation.
-    while (candidate := waitlist.first()) is not None:
-        if Registration.objects.filter(pk=candidate.pk, status=Status.WAITLISTED).update(status=Status.CONFIRMED):
-            candidate.status = Status.CONFIRMED
-            return [
-                Outgoing("registration_promoted", _key(candidate), candidate.pk, occasion=_stamp(now)),
-                *_reminders_for(meeting, [candidate], now=now),
-            ]
-    Meeting.objects.filter(pk=meeting.pk, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
-    return []
+    """Hand a free seat to the earliest person on the waitlist; return their messages.
+
+    The caller holds the meeting's lock (`_lock_seats`), so the waitlist read here is the whole of it.
+    """
+    waitlist = Registration.objects.filter(meeting=meeting, status=Status.WAITLISTED).order_by("queued_at", "id")
+    candidate = waitlist.first()
+    if candidate is None:
+        Meeting.objects.filter(pk=meeting.pk, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+        return []
+    Registration.objects.filter(pk=candidate.pk).update(status=Status.CONFIRMED)
+    candidate.status = Status.CONFIRMED
+    return [
+        Outgoing("registration_promoted", _key(candidate), candidate.pk, occasion=_stamp(now)),
+        *_reminders_for(meeting, [candidate], now=now),
+    ]
 
 
 def _give_up_place(registration: Registration, meeting: Meeting) -> bool:
@@ -210,6 +218,7 @@ def _give_up_place(registration: Registration, meeting: Meeting) -> bool:
 
     Returns False when another request cancelled it first, so a seat is never freed twice.
     """
+    _lock_seats(meeting.pk)
     had_seat = Registration.objects.filter(pk=registration.pk, status=Status.CONFIRMED).update(status=Status.CANCELLED)
     if not had_seat:
         other = Registration.objects.filter(pk=registration.pk, status__in=[Status.WAITLISTED, Status.UNCONFIRMED])
@@ -246,7 +255,8 @@ def registrations_end(*, user_id: int, assembly_id: int | None = None) -> int:
     registrations = Registration.objects.filter(user_id=user_id).select_related("meeting")
     if assembly_id is not None:
         registrations = registrations.filter(meeting__assembly_id=assembly_id)
-    registrations = list(registrations)
+    # Meetings locked in one order, so two people leaving at once cannot each wait for the other.
+    registrations = list(registrations.order_by("meeting_id", "pk"))
     for registration in registrations:
         if registration.holds_place and not registration.meeting.is_past:
             _give_up_place(registration, registration.meeting)

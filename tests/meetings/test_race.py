@@ -4,11 +4,13 @@ Run against the SQLite file the tests use, and against PostgreSQL when DATABASE_
 """
 
 import threading
+import time
 from collections import Counter
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count, Q
 
 from assembly.meetings import links, services
 from assembly.meetings.models import Meeting, Registration
@@ -21,6 +23,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 Status = Registration.Status
 RACERS = 20
+# Members signing up and cancelling over and over on a meeting of five seats.
+CHURNERS = 12
+CHURN_ROUNDS = 15
 
 
 def _race(count: int, work) -> tuple[list, list[BaseException]]:
@@ -51,6 +56,57 @@ def _race(count: int, work) -> tuple[list, list[BaseException]]:
 
 def _statuses(meeting: Meeting) -> Counter:
     return Counter(meeting.registrations.values_list("status", flat=True))
+
+
+def _free_seat_while_waiting(meeting_id: int) -> dict | None:
+    """Read the meeting's seats and waitlist in one statement, so both come from the same commit."""
+    row = (
+        Meeting.objects.filter(pk=meeting_id)
+        .annotate(
+            confirmed=Count("registrations", filter=Q(registrations__status=Status.CONFIRMED)),
+            waiting=Count("registrations", filter=Q(registrations__status=Status.WAITLISTED)),
+        )
+        .values("capacity", "seats_taken", "confirmed", "waiting")
+        .get()
+    )
+    broken = row["waiting"] and row["confirmed"] < row["capacity"]
+    return row if broken or row["confirmed"] != row["seats_taken"] else None
+
+
+def test_churn_of_sign_ups_and_cancellations_never_leaves_a_free_seat_while_someone_waits():
+    meeting = MeetingFactory(assembly=AssemblyFactory(), capacity=5)
+    members = [UserFactory() for _n in range(CHURNERS)]
+    done = threading.Event()
+    snapshots: list[dict | None] = []
+
+    def churn(index: int) -> None:
+        for _round in range(CHURN_ROUNDS):
+            registration = services.registration_create(meeting=Meeting.objects.get(pk=meeting.pk), user=members[index])
+            services.registration_cancel(
+                registration=Registration.objects.select_related("meeting").get(pk=registration.pk)
+            )
+        # Everyone ends signed up: more people than seats, so a seat left free now would stay free.
+        services.registration_create(meeting=Meeting.objects.get(pk=meeting.pk), user=members[index])
+
+    def watch() -> None:
+        try:
+            while not done.is_set():
+                snapshots.append(_free_seat_while_waiting(meeting.pk))
+        finally:
+            connection.close()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        _results, errors = _race(CHURNERS, churn)
+    finally:
+        done.set()
+        watcher.join()
+    assert errors == []
+    assert len(snapshots) > CHURN_ROUNDS
+    assert [row for row in snapshots if row is not None] == []
+    assert _free_seat_while_waiting(meeting.pk) is None
+    assert _statuses(meeting) == {Status.CONFIRMED: 5, Status.WAITLISTED: CHURNERS - 5}
 
 
 def test_race_for_three_seats_seats_exactly_three():
@@ -136,11 +192,18 @@ def test_concurrent_cancellations_each_promote_a_different_person():
     assert Meeting.objects.get(pk=meeting.pk).seats_taken == 10
 
 
+def _waits_for_a_lock(backend_pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [backend_pid])
+        return cursor.fetchone() == ("Lock",)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time")
-def test_cancellation_while_another_promotes_still_promotes():
+def test_cancellation_while_another_promotes_waits_then_promotes_the_next_person():
     meeting = MeetingFactory(assembly=AssemblyFactory(), capacity=2)
     first, second, *waitlist = [services.registration_create(meeting=meeting, user=UserFactory()) for _n in range(4)]
     promoting, finished = threading.Event(), threading.Event()
+    other_backend: list[int] = []
     errors: list[BaseException] = []
 
     def hold_the_promotion() -> None:
@@ -148,16 +211,22 @@ def test_cancellation_while_another_promotes_still_promotes():
             with transaction.atomic():
                 services.registration_cancel(registration=Registration.objects.get(pk=first.pk))
                 promoting.set()
-                # Only a guard against a deadlock if a fix makes the other cancellation wait for this one.
-                finished.wait(timeout=10)
+                # Commit only once the other cancellation is queued behind this one on the meeting's lock.
+                while not finished.is_set() and not (other_backend and _waits_for_a_lock(other_backend[0])):
+                    time.sleep(0.01)
         except BaseException as error:
             errors.append(error)
         finally:
+            promoting.set()
             connection.close()
 
     def cancel_meanwhile() -> None:
         try:
-            promoting.wait(timeout=10)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend_pid = cursor.fetchone()[0]
+            promoting.wait()
+            other_backend.append(backend_pid)
             services.registration_cancel(registration=Registration.objects.get(pk=second.pk))
         except BaseException as error:
             errors.append(error)
