@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assembly.assemblies import permissions, selectors, services
@@ -12,6 +13,9 @@ from assembly.assemblies.forms import AssemblyCreateForm, AssemblyForm, Membersh
 from assembly.assemblies.models import Assembly, Membership, Zone
 from assembly.common.audit import audit_record
 from assembly.common.errors import error_text
+from assembly.notify import services as notify_services
+from assembly.notify.models import Message
+from assembly.notify.selectors import messages_of_assembly
 
 Role = Membership.Role
 
@@ -126,6 +130,46 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
             "role_choices": Role.choices,
         },
     )
+
+
+@login_required
+@require_GET
+def failed_messages(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly, _own = permissions.get_assembly_for_member(request.user, slug, Role.COORDINATOR)
+    # It names members who were not reached: a view of the roster.
+    audit_record(actor=request.user, action="messages.failed.view", target=assembly)
+    rows, total = selectors.failed_message_list(assembly)
+    return render(request, "assemblies/failed_messages.html", {"assembly": assembly, "rows": rows, "total": total})
+
+
+@login_required
+@require_POST
+def failed_message_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    assembly, _own = permissions.get_assembly_for_member(request.user, slug, Role.COORDINATOR)
+    message = get_object_or_404(messages_of_assembly(assembly_id=assembly.pk), pk=pk)
+    if notify_services.messages_resend(messages=Message.objects.filter(pk=message.pk)):
+        audit_record(actor=request.user, action="messages.failed.resend", target=assembly)
+        messages.success(request, _("The message is queued to be sent again."))
+    else:
+        messages.info(request, _("This message is no longer failed: it was sent again already."))
+    return redirect("failed_messages", slug=assembly.slug)
+
+
+@login_required
+@require_POST
+def failed_messages_resend_all(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly, _own = permissions.get_assembly_for_member(request.user, slug, Role.COORDINATOR)
+    count = notify_services.messages_resend(messages=messages_of_assembly(assembly_id=assembly.pk))
+    if count:
+        audit_record(actor=request.user, action="messages.failed.resend", target=assembly)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d message is queued to be sent again.", "%(count)d messages are queued to be sent again.", count
+        )
+        % {"count": count},
+    )
+    return redirect("failed_messages", slug=assembly.slug)
 
 
 def _membership_action(request: HttpRequest, slug: str, pk: int, action, success: str) -> HttpResponse:

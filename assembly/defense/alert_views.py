@@ -17,6 +17,7 @@ from assembly.defense import alerts, links, selectors
 from assembly.defense.forms import AlertForm, AnswerForm
 from assembly.defense.models import Alert, AlertAnswer
 from assembly.defense.views import _get_plan_for_member
+from assembly.notify.selectors import CHANNEL_LABELS
 
 
 def _get_alert_for_dispatcher(request: HttpRequest, slug: str, alert_pk: int) -> tuple[Alert, Membership]:
@@ -84,10 +85,17 @@ def alert_board(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
     alert, _membership = _get_alert_for_dispatcher(request, slug, alert_pk)
     # Against the plan, not the alert: when the alert ends nothing should tie a person to it.
     audit_record(actor=request.user, action="defense.alert.board", target=alert.plan)
+    board = alerts.board(alert)
     return render(
         request,
         "defense/alert_board.html",
-        {"assembly": alert.plan.assembly, "alert": alert, "plan": alert.plan, "board": alerts.board(alert)},
+        {
+            "assembly": alert.plan.assembly,
+            "alert": alert,
+            "plan": alert.plan,
+            "board": board,
+            "delivery": [(channel, label, board["delivery"][channel]) for channel, label in CHANNEL_LABELS.items()],
+        },
     )
 
 

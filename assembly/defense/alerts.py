@@ -20,6 +20,7 @@ from assembly.assemblies.models import Membership, Zone
 from assembly.defense import selectors
 from assembly.defense.models import Alert, AlertAnswer, Claim, GamePlan
 from assembly.notify.registry import recipient_key
+from assembly.notify.selectors import delivery_counts
 from assembly.notify.services import Outgoing, messages_enqueue, messages_erase, messages_keys
 
 Status = Alert.Status
@@ -295,13 +296,19 @@ def alert_answer(*, alert: Alert, membership: Membership, answer: str, eta_minut
 
 
 def board(alert: Alert) -> dict:
-    """What the dispatcher's board shows: the alert's state and each answer, newest last."""
+    """What the dispatcher's board shows: the alert's state, its messages per channel, and each answer, newest last.
+
+    The messages counted are the alert's while it is on, and once it ends the ones saying it is over: ending it
+    erases the first.
+    """
     answers = alert.answers.select_related("membership__user")
     zone = ZoneInfo(alert.plan.assembly.time_zone)
+    kinds = [*ASK_VERIFY, *BROADCAST] if alert.is_open else list(OVER)
     return {
         "status": alert.status,
         "status_label": str(alert.get_status_display()),
         "alerted": alert.alerted_count,
+        "delivery": delivery_counts(kinds=kinds, object_id=alert.pk),
         "answers": [
             {
                 "name": row.membership.user.display_name,

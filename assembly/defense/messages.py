@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from assembly.defense import links
 from assembly.defense.models import Alert
 from assembly.notify.links import absolute_url
-from assembly.notify.registry import MessageKind, Recipient, batch_cached, register_kind
+from assembly.notify.registry import MessageKind, Recipient, batch_cached, register_assembly_objects, register_kind
 
 
 def _alert_context(*, message, recipient: Recipient) -> dict | None:
@@ -53,3 +53,8 @@ for name, label in [
     register_kind(
         MessageKind(f"{name}_sms", label, _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE, channel="sms")
     )
+
+register_assembly_objects(
+    [kind for name in ("alert_verify", "alert", "alert_over") for kind in (name, f"{name}_sms")],
+    lambda assembly_id: Alert.objects.filter(plan__assembly_id=assembly_id).values("pk"),
+)

@@ -15,6 +15,7 @@ from assembly.notify.registry import (
     MessageKind,
     Recipient,
     recipient_key,
+    register_assembly_objects,
     register_kind,
     register_recipients,
 )
@@ -171,3 +172,23 @@ for kind in [
     ),
 ]:
     register_kind(kind)
+
+register_assembly_objects(
+    ["guest_confirm", "registration_confirmed", "registration_waitlisted", "registration_promoted"],
+    lambda assembly_id: Registration.objects.filter(meeting__assembly_id=assembly_id).values("pk"),
+)
+register_assembly_objects(
+    [
+        "meeting_reminder",
+        "meeting_changed",
+        "meeting_cancelled",
+        "meeting_capacity",
+        "agenda_published",
+        "minutes_published",
+    ],
+    lambda assembly_id: Meeting.objects.filter(assembly_id=assembly_id).values("pk"),
+)
+register_assembly_objects(
+    ["agenda_proposal_decided"],
+    lambda assembly_id: AgendaItem.objects.filter(meeting__assembly_id=assembly_id).values("pk"),
+)

@@ -1,7 +1,7 @@
 """What notify knows of the rest of the site: message kinds and recipient resolvers, registered by each app."""
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
@@ -68,6 +68,8 @@ def batch_end(token: contextvars.Token) -> None:
 
 
 _resolvers: dict[str, Callable[[int], Recipient | None]] = {}
+# Per kind, which of its objects belong to an assembly: notify knows assemblies, not what their objects are.
+_assembly_objects: dict[str, Callable[[int], Iterable[int]]] = {}
 
 
 def register_kind(kind: MessageKind) -> MessageKind:
@@ -77,6 +79,23 @@ def register_kind(kind: MessageKind) -> MessageKind:
 
 def register_recipients(prefix: str, resolver: Callable[[int], Recipient | None]) -> None:
     _resolvers[prefix] = resolver
+
+
+def register_assembly_objects(kinds: Iterable[str], objects: Callable[[int], Iterable[int]]) -> None:
+    """Say which objects of an assembly these kinds of message are about: objects(assembly_id) gives their ids.
+
+    A queryset of primary keys serves as a subquery, so an assembly's messages are found in one query.
+    """
+    for kind in kinds:
+        _assembly_objects[kind] = objects
+
+
+def assembly_objects() -> list[tuple[Callable[[int], Iterable[int]], list[str]]]:
+    """Each registered way to find an assembly's objects, with the kinds it answers for."""
+    kinds_of: dict[Callable[[int], Iterable[int]], list[str]] = {}
+    for kind, objects in _assembly_objects.items():
+        kinds_of.setdefault(objects, []).append(kind)
+    return list(kinds_of.items())
 
 
 def get_kind(name: str) -> MessageKind:

@@ -411,3 +411,22 @@ def outbox_purge(*, now: datetime | None = None) -> int:
     old = now - timedelta(days=settings.NOTIFY_KEEP_DAYS)
     deleted, _detail = Message.objects.filter(state__in=[State.SENT, State.FAILED], created_at__lt=old).delete()
     return deleted
+
+
+@transaction.atomic
+def messages_resend(*, messages) -> int:
+    """Give failed messages (of a queryset, e.g. one assembly's) a fresh start: pending, due now, no attempts yet."""
+    now = timezone.now()
+    rows = list(messages.filter(state=State.FAILED).values_list("pk", "kind"))
+    resent = Message.objects.filter(pk__in=[pk for pk, _kind in rows], state=State.FAILED).update(
+        state=State.PENDING, attempts=0, last_error="", due_at=now, queued_at=None, claimed_at=None, claim_token=None
+    )
+    kinds = {kind for _pk, kind in rows}
+    urgent = sorted(kind for kind in kinds if _queue_of(kind) != settings.CELERY_TASK_DEFAULT_QUEUE)
+    if urgent:
+        transaction.on_commit(lambda: _dispatch(lambda: outbox_sweep(kinds=urgent)))
+    if len(urgent) < len(kinds):
+        from assembly.notify.tasks import sweep
+
+        transaction.on_commit(lambda: _dispatch(sweep.delay))
+    return resent

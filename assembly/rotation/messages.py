@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from assembly.notify.links import absolute_url
-from assembly.notify.registry import MessageKind, Recipient, register_kind
+from assembly.notify.registry import MessageKind, Recipient, register_assembly_objects, register_kind
 from assembly.rotation.models import Assignment, Swap
 
 
@@ -65,3 +65,12 @@ for kind in [
     MessageKind("role_swap_answered", _("Answers to my swap requests"), _swap_context),
 ]:
     register_kind(kind)
+
+register_assembly_objects(
+    ["role_asked", "role_released", "role_unfilled"],
+    lambda assembly_id: Assignment.objects.filter(meeting__assembly_id=assembly_id).values("pk"),
+)
+register_assembly_objects(
+    ["role_swap_asked", "role_swap_answered"],
+    lambda assembly_id: Swap.objects.filter(offered__meeting__assembly_id=assembly_id).values("pk"),
+)

@@ -1,4 +1,5 @@
-// The dispatcher's board: fetch the answers every few seconds and redraw the list, without a full reload.
+// The dispatcher's board: fetch the answers and the messages' counts every few seconds and redraw them, without a
+// full reload.
 // When the alert itself changes (verified, cleared, closed, expired) the page reloads once to show it.
 (function () {
   "use strict";
@@ -34,6 +35,10 @@
       .then(function (data) {
         if (data.status !== shownStatus) { window.location.reload(); return; }
         status.textContent = data.status_label;
+        Object.keys(data.delivery).forEach(function (channel) {
+          var cells = document.querySelectorAll("#board-delivery [data-channel='" + channel + "'] [data-state]");
+          cells.forEach(function (cell) { cell.textContent = data.delivery[channel][cell.dataset.state]; });
+        });
         if (data.answers.length) {
           list.replaceChildren.apply(list, data.answers.map(row));
         } else if (empty) {

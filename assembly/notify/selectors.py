@@ -1,0 +1,42 @@
+"""Reads of the outbox for the people who organize: what went out, what waits, what failed."""
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from assembly.notify import registry
+from assembly.notify.models import Message
+
+State = Message.State
+CHANNEL_LABELS = {"email": _("Email"), "sms": _("Text message")}
+CHANNELS = tuple(CHANNEL_LABELS)
+# What a dispatcher needs to know of a message: it went, it is on its way, or it did not go.
+DELIVERY = {State.SENT: "sent", State.PENDING: "queued", State.SENDING: "queued", State.FAILED: "failed"}
+
+
+def messages_of_assembly(*, assembly_id: int) -> QuerySet[Message]:
+    """Every message about something of the assembly, as each app registered it (register_assembly_objects)."""
+    scope = Q(pk__in=[])
+    for objects, kinds in registry.assembly_objects():
+        scope |= Q(kind__in=kinds, object_id__in=objects(assembly_id))
+    return Message.objects.filter(scope)
+
+
+def failed_messages_of_assembly(*, assembly_id: int) -> QuerySet[Message]:
+    """The assembly's messages that failed for good, the latest tried first."""
+    return messages_of_assembly(assembly_id=assembly_id).filter(state=State.FAILED).order_by("-claimed_at", "-pk")
+
+
+def delivery_counts(*, kinds: list[str], object_id: int) -> dict[str, dict[str, int]]:
+    """How many messages about one object were sent, are queued and failed, per channel (email, sms)."""
+    counts = {channel: dict.fromkeys(("sent", "queued", "failed"), 0) for channel in CHANNELS}
+    rows = Message.objects.filter(kind__in=kinds, object_id=object_id).values_list("kind", "state")
+    for kind, state, number in rows.annotate(number=Count("pk")).order_by():
+        counts[channel_of(kind)][DELIVERY[state]] += number
+    return counts
+
+
+def channel_of(kind: str) -> str:
+    try:
+        return registry.get_kind(kind).channel
+    except KeyError:
+        return "email"
