@@ -19,6 +19,7 @@ COORDINATOR_ONLY_POST = dict(zip(ROLES, [LOGIN, 404, 404, 403, 403, 302], strict
 GET_VIEWS = {
     "assembly_edit": COORDINATOR_ONLY,
     "member_list": COORDINATOR_ONLY,
+    "failed_messages": COORDINATOR_ONLY,
     "zone_create": COORDINATOR_ONLY,
     "zone_edit": COORDINATOR_ONLY,
 }
@@ -29,6 +30,7 @@ POST_VIEWS = {
     "membership_remove": COORDINATOR_ONLY_POST,
     "invitation_create": dict(COORDINATOR_ONLY_POST, coordinator=200),
     "zone_delete": COORDINATOR_ONLY_POST,
+    "failed_messages_resend_all": COORDINATOR_ONLY_POST,
     "assembly_leave": dict(zip(ROLES, [LOGIN, 404, 302, 302, 302, 302], strict=True)),
     "assembly_join": dict(zip(ROLES, [LOGIN, 302, 302, 302, 302, 302], strict=True)),
 }
