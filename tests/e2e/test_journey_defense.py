@@ -159,6 +159,10 @@ def test_journey_role_claimed_in_spanish_alert_raised_and_answered_live(
     expect(page.locator("main")).to_contain_text(f"Elm Street blocks · {WHERE_EN}")
     expect(page.locator("#board-alerted")).to_have_text("1 person alerted.")
     expect(page.locator("#board-answers")).to_contain_text("No answers yet.")
+    # Her email is still queued: no worker has taken it yet.
+    sent_mail = page.locator("#board-delivery [data-channel=email] [data-state=sent]")
+    expect(page.locator("#board-delivery [data-channel=email] [data-state=queued]")).to_have_text("1")
+    expect(sent_mail).to_have_text("0")
     assert fits_the_phone(page)
     page.screenshot(path=screenshots_dir / "journey-defense-board-waiting.png", full_page=True)
     assert (alert.zone, alert.status, alert.location_en, alert.location_es, alert.raised_by) == (
@@ -206,6 +210,9 @@ def test_journey_role_claimed_in_spanish_alert_raised_and_answered_live(
     expect(answers).to_contain_text("Marisol", timeout=15000)
     expect(answers).to_contain_text("On my way · in 10 min")
     expect(answers).not_to_contain_text("No answers yet.")
+    # The board counted her email as sent, by itself too.
+    expect(sent_mail).to_have_text("1")
+    expect(page.locator("#board-delivery [data-channel=email] [data-state=queued]")).to_have_text("0")
     assert page.evaluate("window.journeyMarker") == "the same page"
     assert page.url == f"{live_server.url}{board_path}"
     assert fits_the_phone(page)
