@@ -1,7 +1,6 @@
 """The dispatcher's board counts the alert's messages per channel: sent, queued, failed; the page polls them."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -19,13 +18,6 @@ pytestmark = pytest.mark.django_db
 smtp_sink = notify_fixtures.smtp_sink
 
 State = Message.State
-
-
-@pytest.fixture
-def sms_path(settings, tmp_path) -> Path:
-    settings.SMS_BACKEND = "assembly.notify.sms.FileBackend"
-    settings.SMS_FILE_PATH = tmp_path / "sms"
-    return settings.SMS_FILE_PATH
 
 
 def _url(alert: Alert, name: str = "alert_board") -> str:

@@ -8,7 +8,6 @@ import re
 import subprocess
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -43,13 +42,6 @@ smtp_sink = notify_fixtures.smtp_sink
 SENT, PENDING = Message.State.SENT, Message.State.PENDING
 BACKLOG = 300
 ALERT_KINDS = ["alert", "alert_sms"]
-
-
-@pytest.fixture
-def sms_path(settings, tmp_path) -> Path:
-    settings.SMS_BACKEND = "assembly.notify.sms.FileBackend"
-    settings.SMS_FILE_PATH = tmp_path / "sms"
-    return settings.SMS_FILE_PATH
 
 
 @pytest.fixture

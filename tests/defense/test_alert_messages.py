@@ -7,7 +7,6 @@ Every alert kind goes out through the real outbox, the real SMTP server and the 
 import base64
 import re
 from html import unescape
-from pathlib import Path
 
 import pytest
 
@@ -48,13 +47,6 @@ KINDS = ["alert_verify", "alert", "alert_over"]
 @pytest.fixture
 def scene(db) -> AlertScene:
     return alert_scene()
-
-
-@pytest.fixture
-def sms_path(settings, tmp_path) -> Path:
-    settings.SMS_BACKEND = "assembly.notify.sms.FileBackend"
-    settings.SMS_FILE_PATH = tmp_path / "sms"
-    return settings.SMS_FILE_PATH
 
 
 def _links(text: str) -> set[str]:

@@ -10,7 +10,6 @@ import re
 from datetime import datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -71,14 +70,6 @@ OVER = "This alert is over. Thank you for being ready."
 @pytest.fixture
 def scene(db) -> AlertScene:
     return alert_scene()
-
-
-@pytest.fixture
-def sms_path(settings, tmp_path) -> Path:
-    """Text messages go to the file backend, in a folder of this test's own."""
-    settings.SMS_BACKEND = "assembly.notify.sms.FileBackend"
-    settings.SMS_FILE_PATH = tmp_path / "sms"
-    return settings.SMS_FILE_PATH
 
 
 def _emails(sink) -> list[str]:
