@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from assembly.defense import links
 from assembly.defense.forms import new_raise_key
@@ -22,7 +23,7 @@ from tests.defense.alert_helpers import DETAILS, alert_scene, recipients
 from tests.factories import PASSWORD, UserFactory
 from tests.meetings.helpers import page_text
 from tests.notify import conftest as notify_fixtures
-from tests.notify.helpers import published_meeting
+from tests.notify.helpers import guests, messages_due, published_meeting, queued_tasks
 from tests.redisfault import FaultyRedis, faulty_redis
 from tests.workers import wait_until
 
@@ -187,3 +188,19 @@ def test_alert_raised_verified_and_answered_while_redis_is_down_reaches_everyone
     assert set(smtp_sink.count_by_outbox_pk().values()) == {1}
     [alerted] = smtp_sink.to(scene.responder.user.email)
     assert alerted.subject == "ALERT: agents in North block, Corner of Fifth and Main"
+
+
+def test_messages_a_sweep_could_not_queue_are_queued_by_the_next_sweep_at_once(faulty_redis, transactional_db):
+    messages_due(guests(published_meeting(), 3))
+    now = timezone.now()
+    faulty_redis.stop()
+
+    with pytest.raises(OperationalError):
+        outbox_sweep(now=now)
+
+    assert set(Message.objects.values_list("queued_at", flat=True)) == {None}
+    faulty_redis.start()
+    assert outbox_sweep(now=now) == 3
+    assert [task.kwargs for task in queued_tasks()] == [
+        {"message_ids": sorted(Message.objects.values_list("pk", flat=True))}
+    ]
