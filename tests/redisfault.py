@@ -52,6 +52,11 @@ def faulty_redis(settings) -> Iterator[FaultyRedis]:
     """
     server = FaultyRedis(Path(os.environ["VAR_DIR"]) / f"redis-faulty-{free_port()}")
     server.start()
+    shared = {
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CACHES": settings.CACHES,
+    }
     shared_broker = app.conf.broker_url
     settings.REDIS_URL = server.url
     settings.CELERY_BROKER_URL = server.url
@@ -61,8 +66,12 @@ def faulty_redis(settings) -> Iterator[FaultyRedis]:
     # Each process remembers a Redis error for REDIS_RETRY_AFTER seconds; a test starts and ends with none.
     forgiving_cache._recover()
     yield server
-    forgiving_cache._recover()
+    # Back on the shared Redis now, not when pytest-django undoes `settings`: fixtures torn down in between
+    # (tests/conftest.py clears the cache) must not reach this server, nor leave the error remembered.
+    for name, value in shared.items():
+        setattr(settings, name, value)
     _point_celery_at(shared_broker)
+    forgiving_cache._recover()
     if server.process.poll() is None:
         server.thaw()
         server.stop()
