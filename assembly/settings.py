@@ -9,7 +9,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from assembly.env import env_bool, env_int, env_list, env_str, env_url
+from assembly.env import env_bool, env_int, env_list, env_seconds, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "assembly.assemblies.context_processors.redis_down_banner",
             ],
         },
     },
@@ -104,14 +105,19 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: the shared cache (sessions, rate limits) and the Celery broker.
+# Redis: the shared cache (sessions, rate limits) and the Celery broker. Neither is needed to serve a page:
+# sessions live in the database, a Redis error is a cache miss, and a task that cannot be queued waits in its
+# database row for the beat's sweep. So Redis gets a short time to answer (a loopback or LAN Redis answers in
+# milliseconds), and after an error each process leaves it alone for REDIS_RETRY_AFTER seconds.
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", {"redis", "rediss", "unix"})
+REDIS_TIMEOUT = env_seconds("REDIS_TIMEOUT", 0.5)
+REDIS_RETRY_AFTER = env_seconds("REDIS_RETRY_AFTER", 5)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "assembly.common.cache.ForgivingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "asamblea"),
-        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -124,7 +130,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A publish that Redis does not take fails within about two REDIS_TIMEOUTs instead of waiting (forever, when
+# Redis is frozen): its rows stay due in the database, and the sweep queues them once Redis answers.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": REDIS_TIMEOUT,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    # One more try, for a pooled connection that Redis closed when it restarted.
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Alerts ride their own queue, and so does the sweep, so a backlog of reminders delays neither.

@@ -28,3 +28,5 @@ urlpatterns += i18n_patterns(
 
 handler404 = "assembly.common.views.page_not_found"
 handler500 = "assembly.common.views.server_error"
+# Not Django's: allauth looks it up here for its rate limits.
+handler429 = "assembly.common.views.too_many_requests"

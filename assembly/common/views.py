@@ -5,8 +5,11 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from assembly.common.cache import redis_unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """allauth's answer to a rate-limited log-in, sign-up or password reset (its handler429)."""
+    if redis_unreachable():
+        # The limits cannot count without Redis, so they refuse rather than let guesses through unlimited.
+        message = _(
+            "Logging in, signing up and password resets are paused for a few minutes while part of the site is "
+            "repaired. Please try again later."
+        )
+    else:
+        message = _("Too many attempts from here. Please wait a few minutes and try again.")
+    return render(request, "429.html", {"message": message}, status=429)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

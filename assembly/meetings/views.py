@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assembly.assemblies import permissions
 from assembly.assemblies.models import Assembly, Membership
 from assembly.common.audit import audit_record
+from assembly.common.cache import redis_unreachable
 from assembly.common.errors import error_text
 from assembly.common.i18n import localized_value
 from assembly.meetings import links, selectors, services
@@ -209,7 +210,11 @@ def meeting_guest_register(request: HttpRequest, slug: str, pk: int) -> HttpResp
     if not form.is_valid():
         return render(request, "meetings/meeting_detail.html", {**context, "show_address": False}, status=400)
     if not ratelimit.consume(request, action="guest_signup", key=form.cleaned_data["email"].lower()):
-        form.add_error(None, _("Too many sign-ups from here. Please wait a few minutes and try again."))
+        if redis_unreachable():
+            # Closed, not open: each sign-up mails an address anyone can type, and nothing counts them now.
+            form.add_error(None, _("Sign-ups without an account are paused for a few minutes. Please try again later."))
+        else:
+            form.add_error(None, _("Too many sign-ups from here. Please wait a few minutes and try again."))
         return render(request, "meetings/meeting_detail.html", {**context, "show_address": False}, status=429)
     try:
         services.guest_registration_create(

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
+from assembly.common.cache import redis_unreachable
 from assembly.notify import links, registry, sms
 from assembly.notify.models import Message, OptOut
 
@@ -68,6 +69,9 @@ def messages_enqueue(outgoing: list[Outgoing]) -> None:
 
 def _dispatch(send) -> None:
     """Hand due rows to Redis now; if Redis cannot take them, the beat sweep will: the rows are committed."""
+    if redis_unreachable():
+        # Redis failed this process moments ago: the person's request should not wait for it to fail again.
+        return
     try:
         send()
     except Exception:
@@ -152,7 +156,12 @@ def outbox_sweep(*, now: datetime | None = None, kinds: list[str] | None = None)
         for start in range(0, len(ids), size):
             chunk = ids[start : start + size]
             Message.objects.filter(id__in=chunk, state=State.PENDING).update(queued_at=now)
-            send_batch.apply_async(kwargs={"message_ids": chunk}, queue=queue)
+            try:
+                send_batch.apply_async(kwargs={"message_ids": chunk}, queue=queue)
+            except Exception:
+                # Not queued after all: the next sweep takes them at once, not NOTIFY_REQUEUE_AFTER later.
+                Message.objects.filter(id__in=chunk, state=State.PENDING, queued_at=now).update(queued_at=None)
+                raise
             queued += len(chunk)
     return queued
 

@@ -39,6 +39,14 @@ BAD_ENVIRONMENTS = {
         {"REDIS_URL": "http://127.0.0.1:6379/0"},
         "REDIS_URL must be a URL starting with one of: redis, rediss, unix.",
     ),
+    "redis_timeout_not_a_number": (
+        {"REDIS_TIMEOUT": "soon"},
+        "REDIS_TIMEOUT must be a number of seconds above 0, not 'soon'.",
+    ),
+    "redis_retry_after_zero": (
+        {"REDIS_RETRY_AFTER": "0"},
+        "REDIS_RETRY_AFTER must be a number of seconds above 0, not '0'.",
+    ),
     "email_port_not_a_number": ({"EMAIL_PORT": "abc"}, "EMAIL_PORT must be a whole number, not 'abc'."),
     "email_tls_and_ssl": (
         {"EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"},
