@@ -120,7 +120,9 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions only in the database: a copy cached in Redis could outlive a log-out made while Redis was frozen
+# and let that session in again once Redis answers. One indexed read per request is cheap.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ACKS_LATE = True

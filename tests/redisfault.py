@@ -29,10 +29,12 @@ class FaultyRedis:
         """Stop the server as a crash or `systemctl stop` would: connections refused, queued work lost."""
         self.process.terminate()
         self.process.wait()
+        forgiving_cache._forget()
 
     def freeze(self) -> None:
         """Keep the port open but answer nothing, as an overloaded or swapped-out server does."""
         os.kill(self.process.pid, signal.SIGSTOP)
+        forgiving_cache._forget()
 
     def thaw(self) -> None:
         os.kill(self.process.pid, signal.SIGCONT)
@@ -64,14 +66,14 @@ def faulty_redis(settings) -> Iterator[FaultyRedis]:
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
     _point_celery_at(server.url)
     # Each process remembers a Redis error for REDIS_RETRY_AFTER seconds; a test starts and ends with none.
-    forgiving_cache._recover()
+    forgiving_cache._forget()
     yield server
     # Back on the shared Redis now, not when pytest-django undoes `settings`: fixtures torn down in between
     # (tests/conftest.py clears the cache) must not reach this server, nor leave the error remembered.
     for name, value in shared.items():
         setattr(settings, name, value)
     _point_celery_at(shared_broker)
-    forgiving_cache._recover()
+    forgiving_cache._forget()
     if server.process.poll() is None:
         server.thaw()
         server.stop()

@@ -1,9 +1,9 @@
 """The shared cache on Redis, which a person never pays for when Redis is stopped or frozen.
 
-Everything kept in this cache is kept elsewhere too or may be lost: sessions live in the database
-(cached_db), rate-limit counts only slow guessing down. So an error from Redis reads as a miss and a
-write is dropped. After an error the cache stops asking Redis for REDIS_RETRY_AFTER seconds, so a
-frozen Redis costs one request at most REDIS_TIMEOUT per process in that time, not every request.
+Everything kept in this cache may be lost: sessions live in the database only, rate-limit counts only
+slow guessing down. So an error from Redis reads as a miss and a write is dropped. After an error the
+cache stops asking Redis for REDIS_RETRY_AFTER seconds, so a frozen Redis costs one request at most
+REDIS_TIMEOUT per process in that time, not every request.
 
 allauth's rate limits take a lock with `add` before counting; while Redis is down `add` fails, so
 every limited action (log-in, sign-up, password reset, guest sign-up) is refused: they fail closed.
@@ -28,6 +28,25 @@ def redis_unreachable() -> bool:
     return time.monotonic() < _resting_until
 
 
+# When this process last asked Redis whether it answers, for the organizers' banner.
+_probed_at = float("-inf")
+
+
+def redis_unreachable_lately() -> bool:
+    """Whether Redis fails now, asked at most once every REDIS_RETRY_AFTER seconds by this process.
+
+    Pages need not touch Redis (sessions live in the database), so the banner asks it itself, cheaply.
+    """
+    global _probed_at
+    now = time.monotonic()
+    if not redis_unreachable() and now - _probed_at >= settings.REDIS_RETRY_AFTER:
+        _probed_at = now
+        from django.core.cache import cache
+
+        cache.has_key("redis-probe")
+    return redis_unreachable()
+
+
 def _fail(error: redis.RedisError) -> None:
     global _resting_until
     if not redis_unreachable():
@@ -38,6 +57,13 @@ def _fail(error: redis.RedisError) -> None:
 def _recover() -> None:
     global _resting_until
     _resting_until = 0.0
+
+
+def _forget() -> None:
+    """Forget what this process learnt of Redis: the next check asks it again (for tests that break it)."""
+    global _probed_at
+    _recover()
+    _probed_at = float("-inf")
 
 
 class ForgivingRedisCache(RedisCache):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from assembly.common import cache as forgiving_cache
 from assembly.defense import links
 from assembly.defense.forms import new_raise_key
 from assembly.defense.models import Alert, AlertAnswer
@@ -88,6 +89,21 @@ def test_login_is_refused_while_redis_is_down_and_works_once_it_is_back(settings
         what="log-in to work again",
     )
     assert logged_in.url == "/en/"
+
+
+@pytest.mark.parametrize("how", ["stopped", "frozen"])
+def test_log_out_everywhere_while_redis_is_down_stays_done_once_it_is_back(faulty_redis, transactional_db, how):
+    user = UserFactory()
+    phone, laptop = client_for(user), client_for(user)
+    assert laptop.get(reverse("profile")).status_code == 200
+    _down(faulty_redis, how)
+
+    phone.post(reverse("logout_everywhere"))
+    _back(faulty_redis, how)
+    # The web process asks Redis again, as it does once REDIS_RETRY_AFTER has passed.
+    forgiving_cache._forget()
+
+    assert laptop.get(reverse("profile")).status_code == 302
 
 
 def test_sign_up_and_password_reset_are_refused_while_redis_is_down(faulty_redis, transactional_db):
