@@ -11,9 +11,11 @@ def redis_down_banner(request: HttpRequest) -> dict:
 
     Redis is asked at most every few seconds per process, and the database one query only while Redis is down.
     """
-    if not request.user.is_authenticated or not redis_unreachable_lately():
+    # An error page may be rendered for a request the authentication middleware never saw.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not redis_unreachable_lately():
         return {}
     organizer = Membership.objects.filter(
-        user=request.user, status=Membership.Status.ACTIVE, role__in=_ORGANIZERS
+        user=user, status=Membership.Status.ACTIVE, role__in=_ORGANIZERS
     ).exists()
     return {"redis_down_banner": organizer}
