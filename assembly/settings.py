@@ -141,8 +141,9 @@ NOTIFY_MAX_PER_SWEEP = env_int("NOTIFY_MAX_PER_SWEEP", 50000)
 NOTIFY_REQUEUE_AFTER = env_int("NOTIFY_REQUEUE_AFTER", 55)
 NOTIFY_SWEEP_EVERY = env_int("NOTIFY_SWEEP_EVERY", 60)
 # A claim is a lease its worker renews while it sends; a dead worker's rows come back once it runs out.
-# Lease plus sweep interval bounds the recovery: 15 + 5 s for alerts, 45 + 60 s for the rest.
-NOTIFY_LEASE = env_int("NOTIFY_LEASE", 45)
+# Lease plus sweep interval bounds the recovery: 15 + 5 s for alerts, 30 + 60 s for the rest (100 s after
+# docker stop's SIGKILL, which comes 10 s after its SIGTERM).
+NOTIFY_LEASE = env_int("NOTIFY_LEASE", 30)
 NOTIFY_ALERT_LEASE = env_int("NOTIFY_ALERT_LEASE", 15)
 NOTIFY_ALERT_SWEEP_EVERY = env_int("NOTIFY_ALERT_SWEEP_EVERY", 5)
 NOTIFY_ALERT_REQUEUE_AFTER = env_int("NOTIFY_ALERT_REQUEUE_AFTER", 5)

@@ -10,8 +10,8 @@ own process (bench/smtpsink.py) that can answer slowly and tells duplicates apar
 recipient, one `celery beat` with the real schedule and one `celery worker` (concurrency 1, both queues),
 restarted after each fault as a container's restart policy would. The table of issue 10, one row each:
 
-- kill-fanout: the worker SIGKILLed a quarter of the way through `--reminders` due reminders;
-- kill-alert: the worker SIGKILLed a quarter of the way through an alert to `--holders` role holders;
+- kill-fanout: the worker SIGKILLed mid-batch, about a quarter of the way through `--reminders` due reminders;
+- kill-alert: the worker SIGKILLed mid-batch, a quarter of the way through an alert to `--holders` role holders;
 - docker-stop: SIGTERM, then SIGKILL 10 s later, while a slow relay (15 s a message) holds the message in hand;
 - slow-batch: a relay slow enough (0.5 s a message) that one batch outlasts its lease, swept every second;
 - db-cut: the worker's database connections terminated five times during a fan-out (PostgreSQL only);
@@ -239,10 +239,13 @@ def clean(bench: Bench, workload, expected: int) -> float:
 
 
 def kill_during(bench: Bench, fault: str, name: str, workload, expected: int) -> Row:
+    from django.conf import settings
+
     bench.fresh()
     started = time.perf_counter()
     workload()
-    bench.wait_accepted(expected // 4)
+    # Mid-batch, about a quarter of the way, so the dead worker holds claimed rows.
+    bench.wait_accepted(expected // 4 + settings.NOTIFY_BATCH_SIZE // 4)
     fault_at = time.perf_counter()
     bench.kill_worker()
     bench.start_worker()

@@ -264,9 +264,7 @@ def _release(message_ids, *, token: uuid.UUID, error: str, now: datetime) -> Non
 
 def _settle(message: Message, *, token: uuid.UUID, what: str, **fields) -> None:
     """Record the outcome of one message; retried, never left to a resend, when the database falters."""
-    if fields.get("state") != State.SENDING:
-        fields.setdefault("claim_token", None)
-        fields.setdefault("lease_until", None)
+    fields.update(claim_token=None, lease_until=None)
     _db(lambda: Message.objects.filter(pk=message.pk, claim_token=token).update(**fields), what=what)
 
 
