@@ -34,6 +34,7 @@ clock: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/alerts.py
+	$(BIN)/python bench/faults.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

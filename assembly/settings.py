@@ -149,11 +149,39 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 ALERTS_QUEUE = "alerts"
 CELERY_TASK_ROUTES = {
     "assembly.notify.sweep": {"queue": ALERTS_QUEUE},
+    "assembly.notify.sweep_alerts": {"queue": ALERTS_QUEUE},
     "assembly.defense.expire_alerts": {"queue": ALERTS_QUEUE},
 }
+
+# The outbox (assembly/notify). Times in seconds.
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 100)
+NOTIFY_MAX_PER_SWEEP = env_int("NOTIFY_MAX_PER_SWEEP", 50000)
+NOTIFY_REQUEUE_AFTER = env_int("NOTIFY_REQUEUE_AFTER", 55)
+NOTIFY_SWEEP_EVERY = env_int("NOTIFY_SWEEP_EVERY", 60)
+# A claim is a lease its worker renews while it sends; a dead worker's rows come back once it runs out.
+# Lease plus sweep interval bounds the recovery: 15 + 5 s for alerts, 30 + 60 s for the rest (100 s after
+# docker stop's SIGKILL, which comes 10 s after its SIGTERM).
+NOTIFY_LEASE = env_int("NOTIFY_LEASE", 30)
+NOTIFY_ALERT_LEASE = env_int("NOTIFY_ALERT_LEASE", 15)
+NOTIFY_ALERT_SWEEP_EVERY = env_int("NOTIFY_ALERT_SWEEP_EVERY", 5)
+NOTIFY_ALERT_REQUEUE_AFTER = env_int("NOTIFY_ALERT_REQUEUE_AFTER", 5)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_KEEP_DAYS = env_int("NOTIFY_KEEP_DAYS", 30)
+
 CELERY_BEAT_SCHEDULE = {
-    # The one sweep: every due message goes out from here, so a lost Redis loses nothing.
-    "notify-sweep": {"task": "assembly.notify.sweep", "schedule": 60.0},
+    # The one sweep: every due message goes out from here, so a lost Redis loses nothing. A sweep not
+    # started before the next one is queued has nothing left to do.
+    "notify-sweep": {
+        "task": "assembly.notify.sweep",
+        "schedule": float(NOTIFY_SWEEP_EVERY),
+        "options": {"expires": NOTIFY_SWEEP_EVERY},
+    },
+    # Alerts' own, faster sweep: an alert whose queued task Redis lost, or whose worker died, waits seconds.
+    "notify-sweep-alerts": {
+        "task": "assembly.notify.sweep_alerts",
+        "schedule": float(NOTIFY_ALERT_SWEEP_EVERY),
+        "options": {"expires": NOTIFY_ALERT_SWEEP_EVERY},
+    },
     "notify-purge": {"task": "assembly.notify.purge", "schedule": 3600.0},
     "meetings-purge": {"task": "assembly.meetings.purge", "schedule": 3600.0},
     "rotation-purge": {"task": "assembly.rotation.purge", "schedule": 3600.0},
@@ -164,13 +192,6 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-purge-sessions": {"task": "assembly.accounts.purge_sessions", "schedule": 3600.0},
 }
 
-# The outbox (assembly/notify). Times in seconds.
-NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 100)
-NOTIFY_MAX_PER_SWEEP = env_int("NOTIFY_MAX_PER_SWEEP", 50000)
-NOTIFY_REQUEUE_AFTER = env_int("NOTIFY_REQUEUE_AFTER", 55)
-NOTIFY_STUCK_AFTER = env_int("NOTIFY_STUCK_AFTER", 600)
-NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
-NOTIFY_KEEP_DAYS = env_int("NOTIFY_KEEP_DAYS", 30)
 MEETING_DETAILS_KEEP_DAYS = env_int("MEETING_DETAILS_KEEP_DAYS", 7)
 GUEST_CONFIRM_HOURS = env_int("GUEST_CONFIRM_HOURS", 48)
 

@@ -2,26 +2,44 @@
 
 Run as its own process (`python -m bench.smtpsink`), so its work does not share a Python interpreter
 with the code measured. It prints one line, "ready <smtp port> <control port>", once both listen.
-The control port answers each line received with "<messages accepted> <connections opened>".
+The control port answers each line received with "<messages accepted> <connections opened>", but for three
+commands: "delay <seconds>" makes it answer each message that much later (a slow relay), "ids" answers
+"<messages> <distinct Message-IDs> <distinct recipients>" since the last "reset", which starts them afresh.
 """
 
 import argparse
 import asyncio
+import re
 import signal
 import sys
 
 from aiosmtpd.smtp import SMTP
 
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+
 
 class Counter:
-    """An aiosmtpd handler: count each message, drop its content."""
+    """An aiosmtpd handler: count each message, keep its Message-ID and recipients, drop its content."""
 
     def __init__(self) -> None:
         self.messages = 0
         self.connections = 0
+        self.delay = 0.0
+        self.reset()
+
+    def reset(self) -> None:
+        self.since_reset = 0
+        self.message_ids: set[bytes] = set()
+        self.recipients: set[str] = set()
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages += 1
+        self.since_reset += 1
+        found = _MESSAGE_ID.search(envelope.content[:4096])
+        self.message_ids.add(found.group(1) if found else b"")
+        self.recipients.update(envelope.rcpt_tos)
         return "250 OK"
 
 
@@ -33,8 +51,19 @@ class CountingSMTP(SMTP):
 
 async def _serve_control(counter: Counter, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
-        while await reader.readline():
-            writer.write(f"{counter.messages} {counter.connections}\n".encode())
+        while line := await reader.readline():
+            command = line.split()
+            if command[:1] == [b"delay"]:
+                counter.delay = float(command[1])
+                answer = "ok"
+            elif command == [b"reset"]:
+                counter.reset()
+                answer = "ok"
+            elif command == [b"ids"]:
+                answer = f"{counter.since_reset} {len(counter.message_ids)} {len(counter.recipients)}"
+            else:
+                answer = f"{counter.messages} {counter.connections}"
+            writer.write(f"{answer}\n".encode())
             await writer.drain()
     except ConnectionError:
         pass

@@ -15,7 +15,5 @@ def redis_down_banner(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not redis_unreachable_lately():
         return {}
-    organizer = Membership.objects.filter(
-        user=user, status=Membership.Status.ACTIVE, role__in=_ORGANIZERS
-    ).exists()
+    organizer = Membership.objects.filter(user=user, status=Membership.Status.ACTIVE, role__in=_ORGANIZERS).exists()
     return {"redis_down_banner": organizer}

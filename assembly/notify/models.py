@@ -22,6 +22,8 @@ class Message(models.Model):
     due_at = models.DateTimeField()
     queued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # A claim holds only while its worker renews it: the sweep gives back a row whose lease ran out.
+    lease_until = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -102,6 +102,10 @@ def get_kind(name: str) -> MessageKind:
     return _kinds[name]
 
 
+def kinds_on_queue(queue: str) -> list[str]:
+    return [kind.name for kind in _kinds.values() if kind.queue == queue]
+
+
 def optional_kinds() -> list[MessageKind]:
     return [kind for kind in _kinds.values() if kind.optional]
 

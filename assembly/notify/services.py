@@ -3,6 +3,8 @@
 import contextlib
 import logging
 import smtplib
+import threading
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -10,14 +12,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
 from assembly.common.cache import redis_unreachable
-from assembly.notify import links, registry, sms
+from assembly.notify import links, registry, shutdown, sms
 from assembly.notify.models import Message, OptOut
 
 logger = logging.getLogger(__name__)
@@ -54,14 +57,16 @@ def messages_enqueue(outgoing: list[Outgoing]) -> None:
         ignore_conflicts=True,
         batch_size=500,
     )
-    due = [item for item in outgoing if item.due_at is None or item.due_at <= now]
-    if not due:
-        return
-    urgent = sorted({item.kind for item in due if _queue_of(item.kind) != settings.CELERY_TASK_DEFAULT_QUEUE})
+    _queue_after_commit({item.kind for item in outgoing if item.due_at is None or item.due_at <= now})
+
+
+def _queue_after_commit(kinds: set[str]) -> None:
+    """Once the rows of these kinds are committed, send the due ones: alerts at once, the rest by a sweep."""
+    urgent = sorted(kind for kind in kinds if _queue_of(kind) != settings.CELERY_TASK_DEFAULT_QUEUE)
     if urgent:
         # Queued from here, the moment the rows are committed: no task stands between an alert and its sender.
         transaction.on_commit(lambda: _dispatch(lambda: outbox_sweep(kinds=urgent)))
-    if len(urgent) < len({item.kind for item in due}):
+    if len(urgent) < len(kinds):
         from assembly.notify.tasks import sweep
 
         transaction.on_commit(lambda: _dispatch(sweep.delay))
@@ -118,35 +123,70 @@ def messages_drop_pending(*, kind: str, object_id: int, recipient_key: str | Non
 
 
 def outbox_sweep(*, now: datetime | None = None, kinds: list[str] | None = None) -> int:
-    """Recover stuck claims and put every due message on its queue; return how many were queued.
+    """Give back claims whose lease ran out and put every due message on its queue; return how many were queued.
 
+    Alerts come first, in the recovery and in the queueing, so a fan-out of reminders never holds one up.
     Redis only carries work: a message queued before Redis lost its data is queued again once
-    NOTIFY_REQUEUE_AFTER has passed, and the claim in outbox_send_batch keeps it from going out twice.
+    NOTIFY_REQUEUE_AFTER (NOTIFY_ALERT_REQUEUE_AFTER for alerts) has passed, and the claim in
+    outbox_send_batch keeps it from going out twice.
     """
-    from assembly.notify.tasks import send_batch
-
     now = now or timezone.now()
-    stuck_before = now - timedelta(seconds=settings.NOTIFY_STUCK_AFTER)
-    stuck = Message.objects.filter(state=State.SENDING, claimed_at__lt=stuck_before)
-    if kinds is not None:
-        stuck = stuck.filter(kind__in=kinds)
-    # A message that keeps killing its worker stops being retried.
-    stuck.filter(attempts__gte=settings.NOTIFY_MAX_ATTEMPTS).update(
-        state=State.FAILED, claim_token=None, last_error="stuck in sending"
-    )
-    recovered = stuck.update(state=State.PENDING, claim_token=None, queued_at=None)
-    if recovered:
-        logger.warning("outbox: recovered %d messages stuck in sending", recovered)
+    alert_kinds = _alert_kinds()
+    urgent = alert_kinds if kinds is None else [kind for kind in kinds if kind in alert_kinds]
+    rest = None if kinds is None else [kind for kind in kinds if kind not in alert_kinds]
+    queued = 0
+    if urgent:
+        _recover(now=now, rows=Message.objects.filter(kind__in=urgent))
+        due = _due(now=now, rows=Message.objects.filter(kind__in=urgent), requeue=settings.NOTIFY_ALERT_REQUEUE_AFTER)
+        queued += _queue(due, now=now)
+    if rest is None or rest:
+        rows = Message.objects.exclude(kind__in=alert_kinds) if rest is None else Message.objects.filter(kind__in=rest)
+        _recover(now=now, rows=rows)
+        limit = max(settings.NOTIFY_MAX_PER_SWEEP - queued, 0)
+        queued += _queue(_due(now=now, rows=rows, requeue=settings.NOTIFY_REQUEUE_AFTER)[:limit], now=now)
+    return queued
 
-    requeue_before = now - timedelta(seconds=settings.NOTIFY_REQUEUE_AFTER)
-    pending = Message.objects.filter(state=State.PENDING, due_at__lte=now)
-    if kinds is not None:
-        pending = pending.filter(kind__in=kinds)
-    due = (
-        pending.filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
+
+def outbox_sweep_alerts(*, now: datetime | None = None) -> int:
+    """The alerts' own sweep, every few seconds: it touches alert rows only, so it stays cheap."""
+    kinds = _alert_kinds()
+    return outbox_sweep(now=now, kinds=kinds) if kinds else 0
+
+
+def _alert_kinds() -> list[str]:
+    return sorted(registry.kinds_on_queue(settings.ALERTS_QUEUE))
+
+
+def _recover(*, now: datetime, rows) -> None:
+    """Give back the rows whose claim's lease ran out: their worker died, or stopped without giving them back."""
+    expired = rows.filter(state=State.SENDING).filter(
+        Q(lease_until__lt=now)
+        # Claimed before leases existed: as long ago as the longest lease.
+        | Q(lease_until__isnull=True, claimed_at__lt=now - timedelta(seconds=settings.NOTIFY_LEASE))
+    )
+    # A message that keeps killing its worker stops being retried.
+    expired.filter(attempts__gte=settings.NOTIFY_MAX_ATTEMPTS).update(
+        state=State.FAILED, claim_token=None, lease_until=None, last_error="stuck in sending"
+    )
+    recovered = expired.update(state=State.PENDING, claim_token=None, lease_until=None, queued_at=None)
+    if recovered:
+        logger.warning("outbox: gave back %d messages whose claim ran out", recovered)
+
+
+def _due(*, now: datetime, rows, requeue: int):
+    requeue_before = now - timedelta(seconds=requeue)
+    return (
+        rows.filter(state=State.PENDING, due_at__lte=now)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
         .order_by("due_at", "id")
         .values_list("id", "kind")[: settings.NOTIFY_MAX_PER_SWEEP]
     )
+
+
+def _queue(due, *, now: datetime) -> int:
+    """Put (id, kind) pairs on their queues in batches of NOTIFY_BATCH_SIZE."""
+    from assembly.notify.tasks import send_batch
+
     by_queue: dict[str, list[int]] = defaultdict(list)
     for message_id, kind in due:
         by_queue[_queue_of(kind)].append(message_id)
@@ -183,37 +223,175 @@ def _smtp_code(error: smtplib.SMTPException) -> int:
     return error.smtp_code
 
 
+# A database that drops a connection, cancels a query or is locked for a moment is tried again after these
+# pauses (about 8 s in all) before the batch gives up; its rows then come back when their lease runs out.
+DB_RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+
+
+def _db(work, *, what: str):
+    """Run a database step, retrying it with backoff over a fresh connection when the error is transient."""
+    for delay in (*DB_RETRY_DELAYS, None):
+        try:
+            return work()
+        except TRANSIENT_DB_ERRORS as error:
+            if delay is None:
+                raise
+            logger.warning("outbox: %s failed (%s); trying again in %.2f s", what, type(error).__name__, delay)
+            # A dropped connection stays broken until closed; the next query opens a new one.
+            with contextlib.suppress(Exception):
+                db_connection.close()
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _lease_until(now: datetime):
+    """How long a claim holds from now, by queue: alerts come back sooner when their worker dies."""
+    default = Value(now + timedelta(seconds=settings.NOTIFY_LEASE), output_field=DateTimeField())
+    alert_kinds = _alert_kinds()
+    if not alert_kinds:
+        return default
+    alerts = Value(now + timedelta(seconds=settings.NOTIFY_ALERT_LEASE), output_field=DateTimeField())
+    return Case(When(kind__in=alert_kinds, then=alerts), default=default, output_field=DateTimeField())
+
+
 def _release(message_ids, *, token: uuid.UUID, error: str, now: datetime) -> None:
     """Give claimed messages back to the sweep after a temporary failure, later each time."""
-    for message in Message.objects.filter(id__in=message_ids, claim_token=token, state=State.SENDING):
-        final = message.attempts >= settings.NOTIFY_MAX_ATTEMPTS
-        Message.objects.filter(pk=message.pk, claim_token=token).update(
-            state=State.FAILED if final else State.PENDING,
-            claim_token=None,
-            queued_at=None,
-            due_at=now + _backoff(message.attempts),
-            last_error=error[:200],
-        )
+
+    def release() -> None:
+        for message in Message.objects.filter(id__in=message_ids, claim_token=token, state=State.SENDING):
+            final = message.attempts >= settings.NOTIFY_MAX_ATTEMPTS
+            Message.objects.filter(pk=message.pk, claim_token=token).update(
+                state=State.FAILED if final else State.PENDING,
+                claim_token=None,
+                lease_until=None,
+                queued_at=None,
+                due_at=now + _backoff(message.attempts),
+                last_error=error[:200],
+            )
+
+    _db(release, what="giving messages back")
+
+
+def _settle(message: Message, *, token: uuid.UUID, what: str, **fields) -> None:
+    """Record the outcome of one message; retried, never left to a resend, when the database falters."""
+    fields.update(claim_token=None, lease_until=None)
+    _db(lambda: Message.objects.filter(pk=message.pk, claim_token=token).update(**fields), what=what)
+
+
+class _Claim:
+    """A batch's hold on its rows: renews their lease while the batch runs, whatever the relay's speed, and
+    gives back the rows not yet started the moment the worker is told to stop.
+
+    The renewal runs in a thread with its own database connection, so a message that takes long to send
+    never lets its lease run out while its worker lives; a dead worker renews nothing.
+    """
+
+    def __init__(self, token: uuid.UUID) -> None:
+        self.token = token
+        self.released = False
+        self._lock = threading.Lock()
+        self._in_hand: int | None = None
+        self._done = threading.Event()
+        self._every = min(settings.NOTIFY_LEASE, settings.NOTIFY_ALERT_LEASE) / 3
+        self._thread = threading.Thread(target=self._run, name="outbox-lease", daemon=True)
+
+    def __enter__(self) -> "_Claim":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def take(self, pk: int) -> bool:
+        """Start on a message; False when the worker is stopping and the rest of the batch has gone back."""
+        with self._lock:
+            if shutdown.requested():
+                self._give_back_rest()
+            if self.released:
+                return False
+            self._in_hand = pk
+            return True
+
+    def _run(self) -> None:
+        renew_at = time.monotonic() + self._every
+        try:
+            while not self._done.wait(min(0.1, self._every)):
+                if shutdown.requested() and not self.released:
+                    with self._lock:
+                        self._give_back_rest()
+                if time.monotonic() >= renew_at:
+                    self._renew()
+                    renew_at = time.monotonic() + self._every
+        finally:
+            db_connection.close()
+
+    def _renew(self) -> None:
+        try:
+            Message.objects.filter(claim_token=self.token, state=State.SENDING).update(
+                lease_until=_lease_until(timezone.now())
+            )
+        except TRANSIENT_DB_ERRORS as error:
+            # The next renewal tries again on a new connection; the lease has room for two misses.
+            logger.warning("outbox: could not renew a claim: %s", type(error).__name__)
+            with contextlib.suppress(Exception):
+                db_connection.close()
+
+    def _give_back_rest(self) -> None:
+        """With the lock held: the rows not started go back now, as not tried, and straight onto their queues."""
+        if self.released:
+            return
+        self.released = True
+        try:
+            rest = list(
+                Message.objects.filter(claim_token=self.token, state=State.SENDING)
+                .exclude(pk=self._in_hand)
+                .values_list("id", "kind")
+            )
+            Message.objects.filter(id__in=[pk for pk, _kind in rest], claim_token=self.token).update(
+                state=State.PENDING, claim_token=None, lease_until=None, queued_at=None, attempts=F("attempts") - 1
+            )
+        except TRANSIENT_DB_ERRORS as error:
+            logger.warning("outbox: stopping; could not give back a batch, its lease will: %s", type(error).__name__)
+            return
+        if rest:
+            logger.info("outbox: stopping; gave back %d messages not yet sent", len(rest))
+            # Another worker takes them at once; if Redis cannot take them now, the next sweep will.
+            _dispatch(lambda: _queue(rest, now=timezone.now()))
 
 
 def outbox_send_batch(*, message_ids: list[int]) -> int:
     """Claim the given messages with one conditional UPDATE and send the ones won over one SMTP connection."""
+    if shutdown.requested():
+        # Taken off the queue as the worker stops: the next sweep queues it again at once.
+        Message.objects.filter(id__in=message_ids, state=State.PENDING).update(queued_at=None)
+        return 0
     now = timezone.now()
     token = uuid.uuid4()
     # Due now, or judged due by the sweep that queued it: a stale second task for a message given back
     # after a failure must not skip its retry delay.
     claimable = Q(due_at__lte=now) | Q(queued_at__gte=F("due_at"))
-    won = Message.objects.filter(claimable, id__in=message_ids, state=State.PENDING).update(
-        state=State.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not won:
+
+    def claim() -> list[Message]:
+        Message.objects.filter(claimable, id__in=message_ids, state=State.PENDING).update(
+            state=State.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            lease_until=_lease_until(now),
+            attempts=F("attempts") + 1,
+        )
+        return list(Message.objects.filter(claim_token=token, state=State.SENDING).order_by("id"))
+
+    claimed = _db(claim, what="claiming messages")
+    if not claimed:
         return 0
-    claimed = list(Message.objects.filter(claim_token=token, state=State.SENDING).order_by("id"))
     texts = [message for message in claimed if _channel_of(message.kind) == "sms"]
     emails = [message for message in claimed if _channel_of(message.kind) != "sms"]
     batch = registry.batch_begin()
     try:
-        return _send_texts(texts, token=token, now=now) + _send_emails(emails, token=token, now=now)
+        with _Claim(token) as held:
+            return _send_texts(texts, claim=held, now=now) + _send_emails(emails, claim=held, now=now)
     finally:
         registry.batch_end(batch)
 
@@ -225,31 +403,58 @@ def _channel_of(kind: str) -> str:
         return "email"
 
 
-def _send_texts(claimed: list[Message], *, token: uuid.UUID, now: datetime) -> int:
+def _render(render, message: Message, *, claim: _Claim):
+    """Render one message, or mark it failed when it cannot be: a database faltering is retried, not a failure.
+
+    Returns the rendering, None (nothing to send: the row is gone), or False (failed for good).
+    """
+    try:
+        rendered = _db(lambda: render(message), what="rendering a message")
+    except TRANSIENT_DB_ERRORS:
+        # Still unreachable after the retries: stop the batch; its rows come back when the lease runs out.
+        raise
+    except Exception as error:
+        # A broken template or object must not hold up the rest of the batch.
+        logger.exception("outbox: cannot render message %d", message.pk)
+        _settle(
+            message,
+            token=claim.token,
+            what="marking a message failed",
+            state=State.FAILED,
+            last_error=f"render: {type(error).__name__}",
+        )
+        return False
+    if rendered is None:
+        _db(lambda: Message.objects.filter(pk=message.pk, claim_token=claim.token).delete(), what="dropping a message")
+    return rendered
+
+
+def _mark_sent(message: Message, *, claim: _Claim) -> None:
+    """Marked right after the server accepted it, retried while the database falters: the one window for a
+    duplicate is a crash (or a database gone for longer than the retries) between the server's answer and this."""
+    _settle(message, token=claim.token, what="marking a message sent", state=State.SENT, sent_at=timezone.now())
+
+
+def _send_texts(claimed: list[Message], *, claim: _Claim, now: datetime) -> int:
     """Send claimed text messages one by one through the SMS backend, marking each right after."""
     if not claimed:
         return 0
+    token = claim.token
     backend = sms.get_backend()
     sent = 0
     for message in claimed:
-        try:
-            rendered = render_text(message)
-        except Exception as error:
-            logger.exception("outbox: cannot render message %d", message.pk)
-            Message.objects.filter(pk=message.pk, claim_token=token).update(
-                state=State.FAILED, claim_token=None, last_error=f"render: {type(error).__name__}"
-            )
-            continue
-        if rendered is None:
-            Message.objects.filter(pk=message.pk, claim_token=token).delete()
+        if not claim.take(message.pk):
+            break
+        rendered = _render(render_text, message, claim=claim)
+        if not rendered:
             continue
         to, text = rendered
         try:
             backend.send(to=to, text=text)
         except sms.SmsError as error:
             if error.permanent:
-                Message.objects.filter(pk=message.pk, claim_token=token).update(
-                    state=State.FAILED, claim_token=None, last_error="sms refused"
+                _settle(
+                    message, token=token, what="marking a message failed", state=State.FAILED, last_error="sms refused"
                 )
             else:
                 _release([message.pk], token=token, error="sms: try again", now=now)
@@ -259,9 +464,7 @@ def _send_texts(claimed: list[Message], *, token: uuid.UUID, now: datetime) -> i
             logger.warning("outbox: the SMS backend failed on message %d: %s", message.pk, type(error).__name__)
             _release([message.pk], token=token, error=f"sms: {type(error).__name__}", now=now)
             continue
-        Message.objects.filter(pk=message.pk, claim_token=token).update(
-            state=State.SENT, sent_at=timezone.now(), claim_token=None
-        )
+        _mark_sent(message, claim=claim)
         sent += 1
     return sent
 
@@ -286,9 +489,10 @@ def render_text(message: Message) -> tuple[str, str] | None:
     return recipient.phone, text
 
 
-def _send_emails(claimed: list[Message], *, token: uuid.UUID, now: datetime) -> int:
+def _send_emails(claimed: list[Message], *, claim: _Claim, now: datetime) -> int:
     if not claimed:
         return 0
+    token = claim.token
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -299,25 +503,22 @@ def _send_emails(claimed: list[Message], *, token: uuid.UUID, now: datetime) -> 
     sent = 0
     try:
         for position, message in enumerate(claimed):
-            try:
-                email = render_email(message)
-            except Exception as error:
-                # A broken template or object must not hold up the rest of the batch.
-                logger.exception("outbox: cannot render message %d", message.pk)
-                Message.objects.filter(pk=message.pk, claim_token=token).update(
-                    state=State.FAILED, claim_token=None, last_error=f"render: {type(error).__name__}"
-                )
-                continue
-            if email is None:
-                Message.objects.filter(pk=message.pk, claim_token=token).delete()
+            if not claim.take(message.pk):
+                break
+            email = _render(render_email, message, claim=claim)
+            if not email:
                 continue
             try:
                 connection.send_messages([email])
             except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
                 code = _smtp_code(error)
                 if code >= 500:
-                    Message.objects.filter(pk=message.pk, claim_token=token).update(
-                        state=State.FAILED, claim_token=None, last_error=f"SMTP {code}"
+                    _settle(
+                        message,
+                        token=token,
+                        what="marking a message failed",
+                        state=State.FAILED,
+                        last_error=f"SMTP {code}",
                     )
                 else:
                     _release([message.pk], token=token, error=f"SMTP {code}", now=now)
@@ -330,11 +531,7 @@ def _send_emails(claimed: list[Message], *, token: uuid.UUID, now: datetime) -> 
                 _release(rest, token=token, error=f"send: {type(error).__name__}", now=now)
                 break
             else:
-                # Marked right after the server accepted it: the one window for a duplicate is a crash
-                # between the server's answer and this UPDATE.
-                Message.objects.filter(pk=message.pk, claim_token=token).update(
-                    state=State.SENT, sent_at=timezone.now(), claim_token=None
-                )
+                _mark_sent(message, claim=claim)
                 sent += 1
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
@@ -428,14 +625,14 @@ def messages_resend(*, messages) -> int:
     now = timezone.now()
     rows = list(messages.filter(state=State.FAILED).values_list("pk", "kind"))
     resent = Message.objects.filter(pk__in=[pk for pk, _kind in rows], state=State.FAILED).update(
-        state=State.PENDING, attempts=0, last_error="", due_at=now, queued_at=None, claimed_at=None, claim_token=None
+        state=State.PENDING,
+        attempts=0,
+        last_error="",
+        due_at=now,
+        queued_at=None,
+        claimed_at=None,
+        claim_token=None,
+        lease_until=None,
     )
-    kinds = {kind for _pk, kind in rows}
-    urgent = sorted(kind for kind in kinds if _queue_of(kind) != settings.CELERY_TASK_DEFAULT_QUEUE)
-    if urgent:
-        transaction.on_commit(lambda: _dispatch(lambda: outbox_sweep(kinds=urgent)))
-    if len(urgent) < len(kinds):
-        from assembly.notify.tasks import sweep
-
-        transaction.on_commit(lambda: _dispatch(sweep.delay))
+    _queue_after_commit({kind for _pk, kind in rows})
     return resent

@@ -14,6 +14,13 @@ def sweep() -> None:
         logger.info("outbox: queued %d due messages", queued)
 
 
+@shared_task(name="assembly.notify.sweep_alerts")
+def sweep_alerts() -> None:
+    queued = services.outbox_sweep_alerts()
+    if queued:
+        logger.info("outbox: queued %d alert messages", queued)
+
+
 @shared_task(name="assembly.notify.send_batch")
 def send_batch(*, message_ids: list[int]) -> None:
     sent = services.outbox_send_batch(message_ids=message_ids)

@@ -62,7 +62,8 @@ class SmtpSink:
     """An SMTP server on a loopback port that keeps every message it accepts.
 
     It can refuse every message (at DATA) or one address (at RCPT) with a chosen reply, be stopped and started
-    again on the same port, and hold back its answer to the n-th message it receives until told what to answer.
+    again on the same port, answer every message slowly, and hold back its answer to the n-th message it
+    receives until told what to answer (or to accept it).
     """
 
     def __init__(self, port: int) -> None:
@@ -75,6 +76,8 @@ class SmtpSink:
         self._recipient_replies: dict[str, str] = {}
         self._hold_at: int | None = None
         self._held_reply: str | None = None
+        self._accept_held = False
+        self._delay = 0.0
         self._controller: Controller | None = None
 
     def start(self) -> None:
@@ -105,6 +108,14 @@ class SmtpSink:
     def answer_held(self, reply: str) -> None:
         self._held_reply = reply
 
+    def accept_held(self) -> None:
+        """Accept the held message after all, as a slow relay finally does."""
+        self._accept_held = True
+
+    def slow(self, seconds: float) -> None:
+        """Take this long to answer each message, as a slow relay does."""
+        self._delay = seconds
+
     @property
     def deliveries(self) -> list[Delivery]:
         with self._lock:
@@ -133,9 +144,12 @@ class SmtpSink:
         if number == self._hold_at:
             self.held.set()
             # The client waits for an answer it may never get: the test kills it, or answers for us.
-            while self._held_reply is None:
+            while self._held_reply is None and not self._accept_held:
                 await asyncio.sleep(0.01)
-            return self._held_reply
+            if not self._accept_held:
+                return self._held_reply
+        if self._delay:
+            await asyncio.sleep(self._delay)
         if self._data_reply is not None:
             return self._data_reply
         message = message_from_bytes(envelope.original_content, policy=policy.default)

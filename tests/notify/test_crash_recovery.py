@@ -50,7 +50,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_each_once(settings, smt
 
     assert Counter(Message.objects.values_list("state", flat=True)) == {State.SENT: 149, State.SENDING: 351}
     start_outbox_worker(name="second", NOTIFY_BATCH_SIZE="500")
-    later = timezone.now() + timedelta(seconds=settings.NOTIFY_STUCK_AFTER + 1)
+    later = timezone.now() + timedelta(seconds=settings.NOTIFY_LEASE + 1)
     assert outbox_sweep(now=later) == 351
     wait_until(_all_sent, what="the second worker to send the recovered messages")
 

@@ -67,25 +67,30 @@ def test_signing_up_queues_a_sweep_after_commit_without_eta():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sweep_recovers_claims_stuck_longer_than_notify_stuck_after(settings):
-    [stuck, fresh] = messages_due(guests(published_meeting(), 2))
-    claimed_at = timezone.now()
-    Message.objects.filter(pk__in=[stuck.pk, fresh.pk]).update(state=State.SENDING, claimed_at=claimed_at, attempts=1)
-    Message.objects.filter(pk=stuck.pk).update(claimed_at=claimed_at - timedelta(seconds=settings.NOTIFY_STUCK_AFTER))
+def test_sweep_gives_back_only_claims_whose_lease_ran_out(settings):
+    [dead, alive] = messages_due(guests(published_meeting(), 2))
+    now = timezone.now()
+    # Both claimed long ago; only the live worker has kept renewing its lease.
+    long_ago = now - timedelta(hours=1)
+    Message.objects.filter(pk__in=[dead.pk, alive.pk]).update(state=State.SENDING, claimed_at=long_ago, attempts=1)
+    Message.objects.filter(pk=dead.pk).update(lease_until=now - timedelta(seconds=1))
+    Message.objects.filter(pk=alive.pk).update(lease_until=now + timedelta(seconds=1))
 
-    assert outbox_sweep(now=claimed_at + timedelta(seconds=1)) == 1
+    assert outbox_sweep(now=now) == 1
 
     [task] = queued_tasks()
-    assert task.kwargs == {"message_ids": [stuck.pk]}
-    assert Message.objects.get(pk=fresh.pk).state == State.SENDING
+    assert task.kwargs == {"message_ids": [dead.pk]}
+    assert Message.objects.get(pk=alive.pk).state == State.SENDING
 
 
 @pytest.mark.django_db(transaction=True)
 def test_sweep_gives_up_on_a_message_stuck_again_after_its_last_attempt(settings):
     [message] = messages_due(guests(published_meeting(), 1))
-    long_ago = timezone.now() - timedelta(seconds=settings.NOTIFY_STUCK_AFTER + 1)
     Message.objects.filter(pk=message.pk).update(
-        state=State.SENDING, claimed_at=long_ago, attempts=settings.NOTIFY_MAX_ATTEMPTS
+        state=State.SENDING,
+        claimed_at=timezone.now() - timedelta(minutes=5),
+        lease_until=timezone.now() - timedelta(seconds=1),
+        attempts=settings.NOTIFY_MAX_ATTEMPTS,
     )
 
     outbox_sweep()
