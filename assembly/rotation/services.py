@@ -456,7 +456,9 @@ def swap_answer(*, swap: Swap, user, accept: bool) -> Swap:
         raise ValidationError(_("This swap was already answered."))
     offered = Assignment.objects.select_related("role_type", "meeting").get(pk=swap.offered_id)
     wanted = Assignment.objects.select_related("role_type", "meeting", "membership").get(pk=swap.wanted_id)
-    _check_own(wanted, user, _("Only the person asked can answer this swap."))
+    if wanted.membership_id is None or wanted.membership.user_id != user.pk:
+        # They were the person asked (checked above), but a concurrent swap has since moved their role on.
+        raise ValidationError(_("This swap no longer applies: one of the roles changed."))
     if accept and not (_swappable(offered) and _swappable(wanted) and _can_swap(offered, wanted)):
         raise ValidationError(_("This swap no longer applies: one of the roles changed."))
     asker, answerer = offered.membership_id, wanted.membership_id

@@ -156,8 +156,12 @@ def _stop_mid_batch(settings, smtp_sink, start_outbox_worker, short_leases):
     released = Message.objects.filter(state=State.PENDING)
     # Not tried, so not counted as a try; and on the queue again for another worker.
     assert set(released.values_list("attempts", flat=True)) == {0}
-    requeued = {pk for task in queued_tasks() for pk in task.kwargs["message_ids"]}
-    assert requeued == set(released.values_list("pk", flat=True))
+    # The worker queues them right after the commit that gives them back.
+    given_back = set(released.values_list("pk", flat=True))
+    wait_until(
+        lambda: {pk for task in queued_tasks() for pk in task.kwargs["message_ids"]} == given_back,
+        what="the rest to be queued again",
+    )
     return worker, people, messages, in_hand
 
 
