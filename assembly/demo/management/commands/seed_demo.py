@@ -18,6 +18,7 @@ from assembly.defense.models import Alert, DefenseRole, GamePlan, MeetingPoint, 
 from assembly.meetings import agenda
 from assembly.meetings import services as meeting_services
 from assembly.meetings.models import AgendaItem, Meeting, Registration
+from assembly.notify.models import Message
 from assembly.rotation import services as rotation_services
 from assembly.rotation.models import Absence, Assignment, RoleType, RotationProfile, Willingness
 
@@ -129,6 +130,7 @@ class Command(BaseCommand):
         self._rotation(main, people)
         self._agendas(main, people)
         self._defense(main, people)
+        self._failed_message(main, people)
 
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
         for email, name, language, role in PEOPLE:
@@ -160,6 +162,23 @@ class Command(BaseCommand):
                     meeting_services.registration_create(meeting=meeting, user=people[email])
             if spec["status"] == Meeting.Status.CANCELLED:
                 meeting_services.meeting_cancel(meeting=meeting)
+
+    def _failed_message(self, assembly: Assembly, people: dict) -> None:
+        """One confirmation the mail server refused for good, for the coordinators' "failed messages" page."""
+        if Message.objects.filter(state=Message.State.FAILED).exists():
+            return
+        registration = (
+            Registration.objects.filter(
+                meeting__assembly=assembly, meeting__starts_at__gt=timezone.now(), user=people["vecina@example.org"]
+            )
+            .order_by("meeting__starts_at")
+            .first()
+        )
+        if registration is None:
+            return
+        Message.objects.filter(
+            kind="registration_confirmed", recipient_key=f"registration:{registration.pk}", state=Message.State.PENDING
+        ).update(state=Message.State.FAILED, attempts=1, last_error="550 5.1.1 mailbox unavailable (demo)")
 
     def _past_attendance(self, meeting: Meeting, attendees: list) -> None:
         # Sign-ups are closed once a meeting is over, so its history is written directly.
