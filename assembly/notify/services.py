@@ -317,7 +317,11 @@ class _Claim:
     def _run(self) -> None:
         renew_at = time.monotonic() + self._every
         try:
-            while not self._done.wait(min(0.1, self._every)):
+            # Polled with sleep, not Event.wait(timeout): libfaketime (make clock) hangs timed condition waits.
+            while True:
+                time.sleep(min(0.02, self._every))
+                if self._done.is_set():
+                    break
                 if shutdown.requested() and not self.released:
                     with self._lock:
                         self._give_back_rest()

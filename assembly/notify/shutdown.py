@@ -5,7 +5,6 @@ before the pool forks is shared by all of them (and by a solo pool, which is the
 """
 
 import multiprocessing
-import time
 
 _flag = None
 
@@ -25,11 +24,3 @@ def announce() -> None:
 
 def requested() -> bool:
     return _flag is not None and _flag.is_set()
-
-
-def wait(timeout: float) -> bool:
-    """Sleep up to timeout seconds, waking at once when the worker is told to stop; True when it is."""
-    if _flag is None:
-        time.sleep(timeout)
-        return False
-    return _flag.wait(timeout)
