@@ -151,6 +151,7 @@ CELERY_TASK_ROUTES = {
     "assembly.notify.sweep": {"queue": ALERTS_QUEUE},
     "assembly.notify.sweep_alerts": {"queue": ALERTS_QUEUE},
     "assembly.defense.expire_alerts": {"queue": ALERTS_QUEUE},
+    "assembly.notify.send_reply": {"queue": ALERTS_QUEUE},
 }
 
 # The outbox (assembly/notify). Times in seconds.
@@ -275,10 +276,16 @@ elif DEBUG:
 else:
     raise ImproperlyConfigured("EMAIL_HOST must be set when DEBUG is false.")
 
-# Text messages (alerts): a class with send(to=, text=). The file backend writes them to SMS_FILE_PATH,
-# phone numbers and alert places included, and keeps them: a site without DEBUG must name its backend.
-SMS_BACKEND = env_str("SMS_BACKEND", "assembly.notify.sms.FileBackend" if DEBUG else None)
+# Phone numbers typed without a country code are read as numbers of this region (ISO 3166 code).
+PHONE_REGION = env_str("PHONE_REGION", "US").upper()
+
+# Text channels (alerts): for each, a class with send(to=, text=) -> provider reference (assembly/notify/channels.py).
+# The file backend writes messages to SMS_FILE_PATH / SIGNAL_FILE_PATH, numbers and alert places included, and
+# keeps them: for development only. Empty: the site sends nothing by that channel and offers it to no one.
+SMS_BACKEND = env_str("SMS_BACKEND", "assembly.notify.channels.FileBackend" if DEBUG else "")
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
+SIGNAL_BACKEND = env_str("SIGNAL_BACKEND", "assembly.notify.channels.FileBackend" if DEBUG else "")
+SIGNAL_FILE_PATH = Path(env_str("SIGNAL_FILE_PATH", str(VAR_DIR / "signal")))
 
 # Security headers. Every page is same-origin only: no CDN, web font, map tile or analytics host.
 CONTENT_SECURITY_POLICY = {

@@ -119,7 +119,7 @@ def bench_env(*, scratch: Path, redis_url: str, smtp_port: int, batch_size: int 
         "EMAIL_HOST_PASSWORD": "",
         "EMAIL_USE_TLS": "false",
         "EMAIL_USE_SSL": "false",
-        "SMS_BACKEND": "assembly.notify.sms.FileBackend",
+        "SMS_BACKEND": "assembly.notify.channels.FileBackend",
         "PYTHONUNBUFFERED": "1",
     }
     if batch_size is not None:

@@ -19,8 +19,9 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("EMAIL_HOST", "127.0.0.1")
-# Text messages land as files in this run's VAR_DIR, which is removed when the run ends.
-os.environ.setdefault("SMS_BACKEND", "assembly.notify.sms.FileBackend")
+# Text and Signal messages land as files in this run's VAR_DIR, which is removed when the run ends.
+os.environ.setdefault("SMS_BACKEND", "assembly.notify.channels.FileBackend")
+os.environ.setdefault("SIGNAL_BACKEND", "assembly.notify.channels.FileBackend")
 # Tests do not run collectstatic; the manifest storage is covered by the deploy check.
 os.environ.setdefault("STATIC_MANIFEST", "false")
 if "VAR_DIR" not in os.environ:

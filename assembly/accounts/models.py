@@ -1,14 +1,8 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-phone_validator = RegexValidator(
-    r"^\+?[0-9 ()-]{6,20}$",
-    _("Enter a phone number with digits only, optionally starting with +, for example +1 555 010 0100."),
-)
 
 
 class UserManager(BaseUserManager):
@@ -48,13 +42,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=settings.LANGUAGE_CODE,
         help_text=_("The site and every message we send you use this language."),
     )
+    # E.164 (+15550100100), parsed and checked by assembly.common.phones; shown in the national format.
     phone = models.CharField(
         _("phone number (optional)"),
-        max_length=24,
+        max_length=16,
         blank=True,
-        validators=[phone_validator],
-        help_text=_("Only for urgent text messages from your assemblies. Leave it empty if you prefer."),
+        help_text=_("Only for urgent text and Signal messages from your assemblies. Leave it empty if you prefer."),
     )
+    # How alerts reach this person: at least one; text and Signal need the phone number.
+    alerts_by_email = models.BooleanField(_("by email"), default=True)
+    alerts_by_sms = models.BooleanField(_("by text message"), default=True)
+    alerts_by_signal = models.BooleanField(_("by Signal"), default=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

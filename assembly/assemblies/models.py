@@ -72,6 +72,8 @@ class Zone(models.Model):
     description = models.TextField(
         _("description"), blank=True, help_text=_("Streets or landmarks, never home addresses.")
     )
+    # Zones next to this one: an alert nobody verifies in time goes to their verifiers too.
+    neighbors = models.ManyToManyField("self", blank=True, symmetrical=True, verbose_name=_("neighboring zones"))
 
     class Meta:
         ordering = ["name"]

@@ -19,6 +19,7 @@ from modeltranslation.utils import build_localized_fieldname
 from assembly.assemblies.models import Membership, Zone
 from assembly.defense import selectors
 from assembly.defense.models import Alert, AlertAnswer, Claim, GamePlan
+from assembly.notify import channels
 from assembly.notify.registry import recipient_key
 from assembly.notify.selectors import delivery_counts
 from assembly.notify.services import Outgoing, messages_enqueue, messages_erase, messages_keys
@@ -26,10 +27,11 @@ from assembly.notify.services import Outgoing, messages_enqueue, messages_erase,
 Status = Alert.Status
 TRANSLATED_DETAILS = ("location", "activity", "uniforms", "vehicles")
 DISPATCHER, VERIFIER = "dispatcher", "verifier"
-# Each alert goes out by email and by text message; the kinds of one occasion.
-ASK_VERIFY = ("alert_verify", "alert_verify_sms")
-BROADCAST = ("alert", "alert_sms")
-OVER = ("alert_over", "alert_over_sms")
+# Each alert goes out by the channels each person chose (email, text message, Signal): the kinds of one occasion,
+# the email's first.
+ASK_VERIFY = ("alert_verify", "alert_verify_sms", "alert_verify_signal")
+BROADCAST = ("alert", "alert_sms", "alert_signal")
+OVER = ("alert_over", "alert_over_sms", "alert_over_signal")
 # A sighting may be typed a little ahead of the server's clock (a phone's clock runs fast); no further.
 SEEN_AT_SKEW = timedelta(minutes=5)
 
@@ -77,13 +79,24 @@ def is_involved(alert: Alert, membership: Membership) -> bool:
 
 
 def _send(alert: Alert, kinds: tuple[str, ...], memberships: list[int]) -> None:
-    """Queue each kind to each member: the email to all, the text message to those who gave a number."""
-    email, text = kinds
-    with_phone = set(Membership.objects.filter(pk__in=memberships).exclude(user__phone="").values_list("pk", flat=True))
-    messages_enqueue(
-        [Outgoing(email, recipient_key("membership", pk), alert.pk) for pk in memberships]
-        + [Outgoing(text, recipient_key("membership", pk), alert.pk) for pk in memberships if pk in with_phone]
+    """Queue the occasion's message to each member by each channel they chose.
+
+    Text and Signal need a number and a channel the site runs; a person left with no channel they can be
+    reached by gets the email all the same: an alert is never dropped because of a setting.
+    """
+    email, sms, signal = kinds
+    outgoing = []
+    people = Membership.objects.filter(pk__in=memberships).values_list(
+        "pk", "user__phone", "user__alerts_by_email", "user__alerts_by_sms", "user__alerts_by_signal"
     )
+    texts = {sms: channels.enabled(channels.SMS), signal: channels.enabled(channels.SIGNAL)}
+    for pk, phone, by_email, by_sms, by_signal in people.iterator(chunk_size=2000):
+        key = recipient_key("membership", pk)
+        wanted = [kind for kind, chosen in ((sms, by_sms), (signal, by_signal)) if chosen and phone and texts[kind]]
+        if by_email or not wanted:
+            wanted.insert(0, email)
+        outgoing.extend(Outgoing(kind, key, alert.pk) for kind in wanted)
+    messages_enqueue(outgoing)
 
 
 def _broadcast(alert: Alert) -> int:

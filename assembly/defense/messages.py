@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assembly.defense import links
 from assembly.defense.models import Alert
+from assembly.notify.channels import TEXT_CHANNELS
 from assembly.notify.links import absolute_url
 from assembly.notify.registry import MessageKind, Recipient, batch_cached, register_assembly_objects, register_kind
 
@@ -18,7 +19,7 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
     )
     if alert is None:
         return None
-    kind = message.kind.removesuffix("_sms")
+    kind = message.kind.removesuffix("_sms").removesuffix("_signal")
     # The alert is read once per batch; whether it is still on, again every fifth of a second of the batch:
     # an alert closed mid-batch must not go out with the details it no longer has.
     wanted = {"alert_verify": [Alert.Status.UNVERIFIED], "alert": Alert.OPEN}.get(kind)
@@ -50,11 +51,21 @@ for name, label in [
 ]:
     # Anonymous: an alert says nothing of who was alerted; releasing the role, not a mail client's button, stops it.
     register_kind(MessageKind(name, label, _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE))
-    register_kind(
-        MessageKind(f"{name}_sms", label, _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE, channel="sms")
-    )
+    for channel in TEXT_CHANNELS:
+        # Signal carries the same words as a text message: one template for both.
+        register_kind(
+            MessageKind(
+                f"{name}_{channel}",
+                label,
+                _alert_context,
+                anonymous=True,
+                queue=settings.ALERTS_QUEUE,
+                channel=channel,
+                template=f"sms/{name}_sms.txt",
+            )
+        )
 
 register_assembly_objects(
-    [kind for name in ("alert_verify", "alert", "alert_over") for kind in (name, f"{name}_sms")],
+    [f"{name}{suffix}" for name in ("alert_verify", "alert", "alert_over") for suffix in ("", "_sms", "_signal")],
     lambda assembly_id: Alert.objects.filter(plan__assembly_id=assembly_id).values("pk"),
 )

@@ -52,6 +52,15 @@ class GamePlan(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(72)],
         help_text=_("Then their location and details are erased; only counts remain."),
     )
+    verify_minutes = models.PositiveSmallIntegerField(
+        _("minutes to verify a report"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "A report nobody verifies in this time goes to the dispatcher on duty and the coordinators, "
+            "and after as long again to the verifiers of neighboring zones."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -187,6 +196,11 @@ class Alert(models.Model):
         CLOSED = "closed", _("Closed")
         EXPIRED = "expired", _("Expired")
 
+    class Source(models.TextChoices):
+        MEMBER = "member", _("A dispatcher or coordinator")
+        PUBLIC = "public", _("The public report page")
+        TEXT = "text", _("A text message to the assembly's number")
+
     OPEN = [Status.UNVERIFIED, Status.VERIFIED]
 
     plan = models.ForeignKey(GamePlan, on_delete=models.CASCADE, related_name="alerts")
@@ -203,6 +217,12 @@ class Alert(models.Model):
     seen_at = models.DateTimeField(_("when it was seen"), null=True, blank=True)
     vehicles = models.CharField(_("vehicles and equipment"), max_length=200, blank=True)
     raised_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MEMBER)
+    # The dispatcher who holds the alert now: the one on duty when it came, or whom it was handed to.
+    held_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # How far an unverified alert has gone up: 0 verifiers of its zone, 1 the dispatcher on duty and the
+    # coordinators, 2 the verifiers of neighboring zones.
+    escalation = models.PositiveSmallIntegerField(default=0)
     # The random key of the form it was raised from: a second tap, or a resubmit, finds this alert instead of
     # raising another. Random, so it says nothing of who raised it; empty for alerts raised without a form.
     raise_key = models.CharField(max_length=64, blank=True, default="")
@@ -255,3 +275,67 @@ class AlertAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"answer#{self.pk}"
+
+
+class AlertEvent(models.Model):
+    """A step on an alert's board: an escalation, a hand-off, a dispatcher's update. Erased when the alert ends."""
+
+    class Kind(models.TextChoices):
+        ESCALATED = "escalated", _("Escalated")
+        HANDED = "handed", _("Handed over")
+        UPDATE = "update", _("Update")
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The escalation step reached, for ESCALATED.
+    step = models.PositiveSmallIntegerField(default=0)
+    # Who did it (a hand-off: who handed it), and whom it was handed to.
+    by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("note"), max_length=280, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"alert event#{self.pk}"
+
+
+class DispatchShift(models.Model):
+    """A dispatcher is on duty for a plan from one time to another: alerts and reports go to them first."""
+
+    plan = models.ForeignKey(GamePlan, on_delete=models.CASCADE, related_name="shifts")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="dispatch_shifts")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("dispatch shift")
+        verbose_name_plural = _("dispatch shifts")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["plan", "ends_at"], name="shift_ahead")]
+
+    def __str__(self) -> str:
+        return f"shift#{self.pk}"
+
+
+class ReportLine(models.Model):
+    """How the public reaches an assembly's verifiers: a short page address for flyers, and a text number."""
+
+    assembly = models.OneToOneField(Assembly, on_delete=models.CASCADE, related_name="report_line")
+    # The short address: /r/<code>/. Random, so it cannot be guessed from the assembly's name.
+    code = models.SlugField(max_length=12, unique=True)
+    # The assembly's own number at the text provider (E.164): a text to it starting with REPORT is a report.
+    phone = models.CharField(_("the assembly's text number"), max_length=16, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""), name="one_assembly_per_report_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"report line#{self.pk}"

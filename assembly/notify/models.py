@@ -12,6 +12,8 @@ class Message(models.Model):
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
+        # The provider says it reached the phone (a delivery status callback); only providers that tell.
+        DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=64)
@@ -26,6 +28,8 @@ class Message(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The provider's id for a text message (Twilio's SID), so its delivery status callback finds the row.
+    provider_ref = models.CharField(max_length=64, blank=True, default="", db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

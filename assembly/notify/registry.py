@@ -28,7 +28,7 @@ class Attachment:
 @dataclass(frozen=True)
 class MessageKind:
     """A kind of message: by email, its templates are emails/<name>_subject.txt, _body.txt and _body.html;
-    by text message (channel "sms"), sms/<name>.txt."""
+    by a text channel ("sms", "signal"), sms/<name>.txt unless `template` names another."""
 
     name: str
     label: Promise
@@ -42,6 +42,21 @@ class MessageKind:
     queue: str = "celery"
     channel: str = "email"
     attachments: Callable[[dict], list[Attachment]] = field(default=lambda context: [])
+    template: str = ""
+
+    @property
+    def text_template(self) -> str:
+        return self.template or f"sms/{self.name}.txt"
+
+
+@dataclass(frozen=True)
+class InboundText:
+    """A message a person sent to the site by a text channel: from whom (E.164), to which of our numbers."""
+
+    channel: str
+    sender: str
+    to: str
+    text: str
 
 
 _kinds: dict[str, MessageKind] = {}
@@ -67,6 +82,8 @@ def batch_end(token: contextvars.Token) -> None:
     _batch.reset(token)
 
 
+# Who reads inbound texts: each handler returns a reply, or None when the text is not for it.
+_inbound: list[Callable[[InboundText], str | None]] = []
 _resolvers: dict[str, Callable[[int], Recipient | None]] = {}
 # Per kind, which of its objects belong to an assembly: notify knows assemblies, not what their objects are.
 _assembly_objects: dict[str, Callable[[int], Iterable[int]]] = {}
@@ -75,6 +92,15 @@ _assembly_objects: dict[str, Callable[[int], Iterable[int]]] = {}
 def register_kind(kind: MessageKind) -> MessageKind:
     _kinds[kind.name] = kind
     return kind
+
+
+def register_inbound(handler: Callable[[InboundText], str | None]) -> None:
+    if handler not in _inbound:
+        _inbound.append(handler)
+
+
+def inbound_handlers() -> list[Callable[[InboundText], str | None]]:
+    return list(_inbound)
 
 
 def register_recipients(prefix: str, resolver: Callable[[int], Recipient | None]) -> None:

@@ -7,10 +7,16 @@ from assembly.notify import registry
 from assembly.notify.models import Message
 
 State = Message.State
-CHANNEL_LABELS = {"email": _("Email"), "sms": _("Text message")}
+CHANNEL_LABELS = {"email": _("Email"), "sms": _("Text message"), "signal": _("Signal")}
 CHANNELS = tuple(CHANNEL_LABELS)
 # What a dispatcher needs to know of a message: it went, it is on its way, or it did not go.
-DELIVERY = {State.SENT: "sent", State.PENDING: "queued", State.SENDING: "queued", State.FAILED: "failed"}
+DELIVERY = {
+    State.DELIVERED: "delivered",
+    State.SENT: "sent",
+    State.PENDING: "queued",
+    State.SENDING: "queued",
+    State.FAILED: "failed",
+}
 
 
 def messages_of_assembly(*, assembly_id: int) -> QuerySet[Message]:
@@ -27,8 +33,8 @@ def failed_messages_of_assembly(*, assembly_id: int) -> QuerySet[Message]:
 
 
 def delivery_counts(*, kinds: list[str], object_id: int) -> dict[str, dict[str, int]]:
-    """How many messages about one object were sent, are queued and failed, per channel (email, sms)."""
-    counts = {channel: dict.fromkeys(("sent", "queued", "failed"), 0) for channel in CHANNELS}
+    """How many messages about one object were delivered, sent, are queued and failed, per channel."""
+    counts = {channel: dict.fromkeys(("delivered", "sent", "queued", "failed"), 0) for channel in CHANNELS}
     rows = Message.objects.filter(kind__in=kinds, object_id=object_id).values_list("kind", "state")
     for kind, state, number in rows.annotate(number=Count("pk")).order_by():
         counts[channel_of(kind)][DELIVERY[state]] += number

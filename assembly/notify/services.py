@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
 from assembly.common.cache import redis_unreachable
-from assembly.notify import links, registry, shutdown, sms
+from assembly.notify import channels, links, registry, shutdown
 from assembly.notify.models import Message, OptOut
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def messages_erase(*, kinds: list[str], object_id: int | None = None, sent_befor
     if object_id is not None:
         rows = rows.filter(object_id=object_id)
     if sent_before is not None:
-        rows = rows.filter(state__in=[State.SENT, State.FAILED], created_at__lt=sent_before)
+        rows = rows.filter(state__in=[State.SENT, State.DELIVERED, State.FAILED], created_at__lt=sent_before)
     deleted, _detail = rows.delete()
     return deleted
 
@@ -390,12 +390,16 @@ def outbox_send_batch(*, message_ids: list[int]) -> int:
     claimed = _db(claim, what="claiming messages")
     if not claimed:
         return 0
-    texts = [message for message in claimed if _channel_of(message.kind) == "sms"]
-    emails = [message for message in claimed if _channel_of(message.kind) != "sms"]
+    by_channel: dict[str, list[Message]] = defaultdict(list)
+    for message in claimed:
+        by_channel[_channel_of(message.kind)].append(message)
+    emails = by_channel.pop("email", [])
     batch = registry.batch_begin()
     try:
         with _Claim(token) as held:
-            return _send_texts(texts, claim=held, now=now) + _send_emails(emails, claim=held, now=now)
+            # Text channels first: an alert's text reaches a phone before its email does.
+            sent = sum(_send_texts(rows, channel=channel, claim=held, now=now) for channel, rows in by_channel.items())
+            return sent + _send_emails(emails, claim=held, now=now)
     finally:
         registry.batch_end(batch)
 
@@ -433,18 +437,28 @@ def _render(render, message: Message, *, claim: _Claim):
     return rendered
 
 
-def _mark_sent(message: Message, *, claim: _Claim) -> None:
+def _mark_sent(message: Message, *, claim: _Claim, provider_ref: str = "") -> None:
     """Marked right after the server accepted it, retried while the database falters: the one window for a
     duplicate is a crash (or a database gone for longer than the retries) between the server's answer and this."""
-    _settle(message, token=claim.token, what="marking a message sent", state=State.SENT, sent_at=timezone.now())
+    _settle(
+        message,
+        token=claim.token,
+        what="marking a message sent",
+        state=State.SENT,
+        sent_at=timezone.now(),
+        provider_ref=(provider_ref or "")[:64],
+    )
 
 
-def _send_texts(claimed: list[Message], *, claim: _Claim, now: datetime) -> int:
-    """Send claimed text messages one by one through the SMS backend, marking each right after."""
+def _send_texts(claimed: list[Message], *, channel: str, claim: _Claim, now: datetime) -> int:
+    """Send claimed text messages (SMS or Signal) one by one through the channel's backend, marking each right after.
+
+    A provider's error is this message's alone: the rest of the batch goes on.
+    """
     if not claimed:
         return 0
     token = claim.token
-    backend = sms.get_backend()
+    backend = channels.get_backend(channel)
     sent = 0
     for message in claimed:
         if not claim.take(message.pk):
@@ -454,21 +468,25 @@ def _send_texts(claimed: list[Message], *, claim: _Claim, now: datetime) -> int:
             continue
         to, text = rendered
         try:
-            backend.send(to=to, text=text)
-        except sms.SmsError as error:
+            provider_ref = backend.send(to=to, text=text)
+        except channels.SendError as error:
             if error.permanent:
                 _settle(
-                    message, token=token, what="marking a message failed", state=State.FAILED, last_error="sms refused"
+                    message,
+                    token=token,
+                    what="marking a message failed",
+                    state=State.FAILED,
+                    last_error=f"{channel} refused: {error}"[:200],
                 )
             else:
-                _release([message.pk], token=token, error="sms: try again", now=now)
+                _release([message.pk], token=token, error=f"{channel}: try again: {error}", now=now)
             continue
         except Exception as error:
             # A provider's own error must not hold up the rest of the batch, emails included.
-            logger.warning("outbox: the SMS backend failed on message %d: %s", message.pk, type(error).__name__)
-            _release([message.pk], token=token, error=f"sms: {type(error).__name__}", now=now)
+            logger.warning("outbox: the %s backend failed on message %d: %s", channel, message.pk, type(error).__name__)
+            _release([message.pk], token=token, error=f"{channel}: {type(error).__name__}", now=now)
             continue
-        _mark_sent(message, claim=claim)
+        _mark_sent(message, claim=claim, provider_ref=provider_ref or "")
         sent += 1
     return sent
 
@@ -489,8 +507,34 @@ def render_text(message: Message) -> tuple[str, str] | None:
         context["site_url"] = settings.SITE_URL
         if not kind.anonymous:
             context["recipient"] = recipient
-        text = " ".join(render_to_string(f"sms/{kind.name}.txt", context).split())
+        text = " ".join(render_to_string(kind.text_template, context).split())
     return recipient.phone, text
+
+
+def text_receive(inbound: registry.InboundText) -> str:
+    """Hand a text a person sent to the apps that read them; return the reply to send back.
+
+    Nothing of the text is stored here: a handler keeps what it acts on (an answer, a report) and nothing else.
+    A text no handler takes gets the short help every app agrees on, which reveals nothing about the sender.
+    """
+    for handler in registry.inbound_handlers():
+        reply = handler(inbound)
+        if reply:
+            return reply
+    return UNKNOWN_TEXT_REPLY
+
+
+# Both languages at once: nothing tells which one a stranger reads.
+UNKNOWN_TEXT_REPLY = (
+    "Asamblea: reply 1 = I'm coming, 2 = I can't, 3 = all clear. / Responde 1 = voy, 2 = no puedo, 3 = todo bien."
+)
+
+
+def text_reply(*, channel: str, to: str, text: str) -> None:
+    """Send a reply to an inbound text at once, on the alerts queue; nothing of it is stored."""
+    from assembly.notify import tasks
+
+    tasks.send_reply.apply_async(kwargs={"channel": channel, "to": to, "text": text}, queue=settings.ALERTS_QUEUE)
 
 
 def _send_emails(claimed: list[Message], *, claim: _Claim, now: datetime) -> int:
@@ -619,7 +663,9 @@ def outbox_purge(*, now: datetime | None = None) -> int:
     """Erase sent and failed messages after NOTIFY_KEEP_DAYS: what is not kept cannot be seized."""
     now = now or timezone.now()
     old = now - timedelta(days=settings.NOTIFY_KEEP_DAYS)
-    deleted, _detail = Message.objects.filter(state__in=[State.SENT, State.FAILED], created_at__lt=old).delete()
+    deleted, _detail = Message.objects.filter(
+        state__in=[State.SENT, State.DELIVERED, State.FAILED], created_at__lt=old
+    ).delete()
     return deleted
 
 

@@ -30,8 +30,8 @@ def _cells(page: str) -> dict[str, list[str]]:
     return {channel: re.findall(r'<td data-state="\w+">(\d+)</td>', cells) for channel, cells in rows}
 
 
-def _counts(sent: int, queued: int, failed: int) -> dict[str, int]:
-    return {"sent": sent, "queued": queued, "failed": failed}
+def _counts(sent: int = 0, queued: int = 0, failed: int = 0, delivered: int = 0) -> dict[str, int]:
+    return {"delivered": delivered, "sent": sent, "queued": queued, "failed": failed}
 
 
 def test_board_counts_each_channels_messages_by_state():
@@ -48,8 +48,8 @@ def test_board_counts_each_channels_messages_by_state():
     data = client.get(_url(alert, "alert_board_data")).json()
     page = client.get(_url(alert)).content.decode()
 
-    assert data["delivery"] == {"email": _counts(1, 1, 1), "sms": _counts(0, 2, 0)}
-    assert _cells(page) == {"email": ["1", "1", "1"], "sms": ["0", "2", "0"]}
+    assert data["delivery"] == {"email": _counts(1, 1, 1), "sms": _counts(0, 2, 0), "signal": _counts()}
+    assert _cells(page) == {"email": ["1", "1", "1"], "sms": ["0", "2", "0"], "signal": ["0", "0", "0"]}
 
 
 def test_board_counts_what_the_outbox_sent(smtp_sink, sms_path):
@@ -60,7 +60,7 @@ def test_board_counts_what_the_outbox_sent(smtp_sink, sms_path):
     deliver_alerts()
 
     data = client_for(scene.dispatcher.user).get(_url(alert, "alert_board_data")).json()
-    assert data["delivery"] == {"email": _counts(2, 0, 1), "sms": _counts(2, 0, 0)}
+    assert data["delivery"] == {"email": _counts(2, 0, 1), "sms": _counts(2, 0, 0), "signal": _counts()}
 
 
 def test_board_of_an_ended_alert_counts_the_messages_saying_it_is_over():
@@ -71,7 +71,7 @@ def test_board_of_an_ended_alert_counts_the_messages_saying_it_is_over():
     page = client_for(scene.dispatcher.user).get(_url(alert)).content.decode()
 
     assert "Messages saying it is over" in page
-    assert _cells(page) == {"email": ["0", "3", "0"], "sms": ["0", "2", "0"]}
+    assert _cells(page) == {"email": ["0", "3", "0"], "sms": ["0", "2", "0"], "signal": ["0", "0", "0"]}
 
 
 def test_board_names_channels_and_states_in_spanish():

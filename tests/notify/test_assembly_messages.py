@@ -52,7 +52,8 @@ def test_delivery_counts_sums_each_channel():
 
     counts = delivery_counts(kinds=["meeting_changed", "meeting_cancelled"], object_id=meeting.pk)
 
-    assert counts == {"email": {"sent": 2, "queued": 2, "failed": 1}, "sms": {"sent": 0, "queued": 0, "failed": 0}}
+    nothing = {"delivered": 0, "sent": 0, "queued": 0, "failed": 0}
+    assert counts == {"email": {**nothing, "sent": 2, "queued": 2, "failed": 1}, "sms": nothing, "signal": nothing}
 
 
 def test_resend_starts_failed_messages_over_and_leaves_the_others(django_capture_on_commit_callbacks):
