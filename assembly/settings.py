@@ -151,7 +151,6 @@ CELERY_TASK_ROUTES = {
     "assembly.notify.sweep": {"queue": ALERTS_QUEUE},
     "assembly.notify.sweep_alerts": {"queue": ALERTS_QUEUE},
     "assembly.defense.expire_alerts": {"queue": ALERTS_QUEUE},
-    "assembly.notify.send_reply": {"queue": ALERTS_QUEUE},
 }
 
 # The outbox (assembly/notify). Times in seconds.
