@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assembly.defense import alert_views, views
+from assembly.defense import alert_views, report_views, views
 
 urlpatterns = [
     path("a/<slug:slug>/plans/", views.plan_list, name="plan_list"),
@@ -21,4 +21,6 @@ urlpatterns = [
     path("a/<slug:slug>/alerts/<int:alert_pk>/verify/", alert_views.alert_verify, name="alert_verify"),
     path("a/<slug:slug>/alerts/<int:alert_pk>/close/", alert_views.alert_close, name="alert_close"),
     path("alert/<str:token>/", alert_views.alert_answer, name="alert_answer"),
+    path("report/<str:code>/", report_views.report_page, name="report_page"),
+    path("report/<str:code>/thanks/", report_views.report_thanks, name="report_thanks"),
 ]
