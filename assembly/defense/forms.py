@@ -225,7 +225,6 @@ class PublicReportForm(forms.ModelForm):
         fields = ["zone", "location", "how_many", "activity", "uniforms", "seen_at", "vehicles"]
         widgets = {"seen_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
         labels = {"location": _("Where (a corner or a landmark)")}
-        help_texts = {"location": _("Never a home address or anyone's name.")}
         error_messages = {
             "zone": {
                 "required": _("Choose the zone where you saw them."),
