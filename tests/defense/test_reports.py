@@ -23,8 +23,11 @@ from assembly.notify.registry import InboundText
 from assembly.notify.services import text_receive
 from tests.conftest import client_for
 from tests.defense.alert_helpers import AlertScene, alert_scene, holder, ids, raise_alert, recipients
+from tests.redisfault import faulty_redis
 
 pytestmark = pytest.mark.django_db
+
+__all__ = ["faulty_redis"]
 
 Status = Alert.Status
 REPORTER_IP = "203.0.113.77"
@@ -308,6 +311,14 @@ def test_reports_are_rate_limited_per_client(scene, line, sms_path, language):
     assert expected in errors_of(response)
     # Only the first report in north made an alert; the refused one in south made none.
     assert Alert.objects.get().zone == scene.north
+
+
+def test_reports_pass_while_redis_is_down(faulty_redis, scene, line, sms_path):
+    # Nothing can count them then, and the limit would refuse all: a raid report matters more than spam.
+    faulty_redis.stop()
+    response = post(Client(), line, report_data(scene, line), "es")
+    assert response.status_code == 302
+    assert Alert.objects.get().source == Alert.Source.PUBLIC
 
 
 def test_report_page_enforces_csrf(scene, line, csrf_client):
