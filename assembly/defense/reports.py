@@ -140,18 +140,24 @@ def _default_zone(assembly: Assembly) -> Zone | None:
     return plan.zones.order_by("pk").first() if plan is not None else None
 
 
+def _first_word(text: str) -> tuple[str, str]:
+    """The first word of a text and the rest, whatever spaces or line breaks come between."""
+    words = text.split(maxsplit=1)
+    return (words[0] if words else ""), (words[1] if len(words) > 1 else "")
+
+
 def report_receive(inbound: InboundText) -> str | None:
     """A text starting REPORT or REPORTE: to the assembly's number, or to any of ours with the assembly's code next.
 
     The rest of the text is where and what was seen; a zone it names is the report's zone, else the first one.
     """
-    first, _sep, rest = inbound.text.strip().partition(" ")
+    first, rest = _first_word(inbound.text)
     if plain(first) not in KEYWORDS:
         return None
     to = phone_normalize(inbound.to) or inbound.to.strip()
     line = ReportLine.objects.select_related("assembly").filter(phone=to).first() if to else None
     if line is None:
-        code, _sep, rest = rest.strip().partition(" ")
+        code, rest = _first_word(rest)
         line = report_line_by_code(plain(code))
     rest = re.sub(r"\s+", " ", rest).strip(" :,-")
     if line is None or not rest:

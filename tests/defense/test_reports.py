@@ -389,9 +389,9 @@ def test_text_report_by_code_to_another_number_goes_to_the_first_zone(scene, lin
     assert alert.location == "two vans at Main and 5th"
 
 
-@pytest.mark.parametrize("keyword", ["Reporte:", "REPORTÉ", "report", "rEpOrT"])
+@pytest.mark.parametrize("keyword", ["Reporte:", "REPORTÉ", "report", "rEpOrT", "  Report\n"])
 def test_text_report_keyword_in_any_case_and_accents(scene, line, keyword, sms_path):
-    assert receive(f"{keyword} {line.code} agents at the North block school") == reports.REPORT_THANKS
+    assert receive(f"{keyword} {line.code}\nagents at the North block school") == reports.REPORT_THANKS
     assert Alert.objects.get().zone == scene.north
 
 
