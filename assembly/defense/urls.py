@@ -20,5 +20,5 @@ urlpatterns = [
     path("a/<slug:slug>/alerts/<int:alert_pk>/board.json", alert_views.alert_board_data, name="alert_board_data"),
     path("a/<slug:slug>/alerts/<int:alert_pk>/verify/", alert_views.alert_verify, name="alert_verify"),
     path("a/<slug:slug>/alerts/<int:alert_pk>/close/", alert_views.alert_close, name="alert_close"),
-    path("alert/<str:token>/", alert_views.alert_answer, name="alert_answer"),
+    path("al/<str:token>/", alert_views.alert_answer, name="alert_answer"),
 ]
