@@ -6,15 +6,16 @@ costs, arrives on its own, or not at all. So a text is folded to GSM-7 (á → a
 too long, its squeezable parts (a zone's name, the place of an alert) are shortened; the link and the words
 that say how to answer stay whole.
 
-A template marks those parts (see templatetags/segments.py): `|squeeze` on a value that may be shortened,
-`{% optional %}` around words that go whole or not at all (how to stop alerts), dropped before anything
-is shortened. The marks are private-use characters that `finish` removes, whatever the channel.
+A template marks those parts (see templatetags/segments.py): `|squeeze` on a value that may be shortened
+(`|squeeze:2` keeps twice as much of it as of a plain one, for what matters most), `{% optional %}` around
+words that go whole or not at all (how to stop alerts), dropped before anything is shortened. The marks are
+private-use characters that `finish` removes, whatever the channel.
 """
 
 import logging
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assembly.notify.channels import SMS
 
@@ -71,6 +72,8 @@ FIXED, SQUEEZE, OPTIONAL = "fixed", "squeeze", "optional"
 class Part:
     text: str
     role: str = FIXED
+    # How much of a squeezable part is kept, against the others: a part of weight 2 keeps twice the units.
+    weight: int = 1
 
 
 def gsm_units(text: str) -> int | None:
@@ -143,11 +146,11 @@ def fit(*parts: Part | str) -> str:
     whole = _join(parts)
     if fits_one_segment(whole):
         return whole
-    folded = tuple(Part(fold(part.text), part.role) for part in parts)
+    folded = tuple(replace(part, text=fold(part.text)) for part in parts)
     if all(is_gsm(part.text) for part in folded):
         attempts = [(folded, gsm_units, GSM_LIMIT, "...")]
     else:
-        unknown = tuple(Part(fold(part.text, unknown="?"), part.role) for part in parts)
+        unknown = tuple(replace(part, text=fold(part.text, unknown="?")) for part in parts)
         attempts = [(parts, ucs2_units, UCS2_LIMIT, "…"), (unknown, gsm_units, GSM_LIMIT, "...")]
     for attempt in attempts:
         text = _squeeze(*attempt)
@@ -169,19 +172,21 @@ def _squeeze(parts, count: Callable[[str], int | None], limit: int, ellipsis: st
     parts = tuple(part for part in parts if part.role != OPTIONAL)
     if count(_join(parts)) <= limit:
         return _join(parts)
-    squeezable = [part.text.strip() for part in parts if part.role == SQUEEZE]
+    squeezable = [(part.text.strip(), part.weight) for part in parts if part.role == SQUEEZE]
     if not squeezable:
         return _join(parts) if force else None
 
+    shortest = count(ellipsis) + 1
+
     def squeezed(cap: int) -> str:
-        values = iter(_shorten(text, cap, count, ellipsis) for text in squeezable)
+        values = iter(_shorten(text, max(cap * weight, shortest), count, ellipsis) for text, weight in squeezable)
         # "Main..." ends the sentence well enough: no "Main....".
         return _join(tuple(Part(next(values)) if part.role == SQUEEZE else part for part in parts)).replace(
             ellipsis + ".", ellipsis
         )
 
-    # Every value gets the same cap, in units: the longest lose most, a short one loses nothing.
-    low, high = count(ellipsis) + 1, max(count(text) for text in squeezable)
+    # Every value gets the same cap in units (times its weight): the longest lose most, a short one nothing.
+    low, high = 1, max(count(text) for text, _weight in squeezable)
     if count(squeezed(low)) > limit:
         return squeezed(low) if force else None
     while low < high:
@@ -209,7 +214,7 @@ def _shorten(text: str, cap: int, count: Callable[[str], int | None], ellipsis: 
 def parse(text: str) -> tuple[Part, ...]:
     """Split a marked text into its parts: fixed, squeezable and optional."""
     parts: list[Part] = []
-    role, start = FIXED, 0
+    role, start, weight = FIXED, 0, 1
     ends = {SQUEEZE_START: (SQUEEZE, SQUEEZE_END), OPTIONAL_START: (OPTIONAL, OPTIONAL_END)}
     index = 0
     while index < len(text):
@@ -218,16 +223,21 @@ def parse(text: str) -> tuple[Part, ...]:
             parts.append(Part(text[start:index]))
             role, closing = ends[char]
             start = index + 1
+            # A squeezable value's weight is the digit after its mark.
+            if role == SQUEEZE and text[start : start + 1].isdigit():
+                weight, start = int(text[start]), start + 1
+                index += 1
         elif role != FIXED and char == closing:
-            parts.append(Part(text[start:index].translate(_UNMARK), role))
-            role, start = FIXED, index + 1
+            parts.append(Part(text[start:index].translate(_UNMARK), role, weight))
+            role, start, weight = FIXED, index + 1, 1
         index += 1
-    parts.append(Part(text[start:].translate(_UNMARK), role))
+    parts.append(Part(text[start:].translate(_UNMARK), role, weight))
     return tuple(part for part in parts if part.text)
 
 
 def unmark(text: str) -> str:
-    return " ".join(text.translate(_UNMARK).split())
+    """The text with its marks (and squeezable values' weights) taken out, nothing shortened."""
+    return _join(parse(text))
 
 
 def finish(text: str, *, channel: str) -> str:

@@ -117,6 +117,18 @@ def test_long_names_are_shortened_evenly_keeping_the_link_and_the_instructions()
     assert abs(len(shown_zone) - len(shown_place)) <= 2
 
 
+def test_a_weighted_part_keeps_more():
+    parts = _alert_parts("Cuadras del noroeste entre la avenida", "Esquina de la Quinta y Main, frente a la panaderia")
+    weighted = (*parts[:3], Part(parts[3].text, SQUEEZE, 2), *parts[4:])
+
+    text = fit(*weighted)
+
+    squeezed = text.removeprefix("ALERTA: agentes en ").split(" Responde")[0]
+    shown_zone, shown_place = squeezed.split(", ", 1)
+    assert 1.5 < len(shown_place) / len(shown_zone) <= 2.5
+    assert 155 <= gsm_units(text) <= 160
+
+
 def test_a_short_name_keeps_its_length_and_the_long_one_gives_way():
     text = fit(*_alert_parts("Norte", "x" * 140))
 
@@ -178,6 +190,11 @@ def test_a_template_marks_what_may_be_shortened_and_what_may_go():
         Part("North", SQUEEZE),
         Part(". "),
         Part("Stop: x/y", OPTIONAL),
+    )
+    assert segments.parse(_render("{{ zone|squeeze:2 }}, {{ place|squeeze:'12' }}", zone="N", place="5th")) == (
+        Part("N", SQUEEZE, 2),
+        Part(", "),
+        Part("5th", SQUEEZE, 9),
     )
 
 

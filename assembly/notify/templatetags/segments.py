@@ -8,10 +8,14 @@ register = template.Library()
 
 
 @register.filter
-def squeeze(value) -> str:
-    """A value the text may shorten (with an ellipsis) so that the link and the instructions stay whole."""
+def squeeze(value, weight: int = 1) -> str:
+    """A value the text may shorten (with an ellipsis) so that the link and the instructions stay whole.
+
+    `weight` (1 to 9) says how much of it to keep against the text's other squeezable values.
+    """
     text = str(value).translate(str.maketrans("", "", segments.MARKS))
-    return f"{segments.SQUEEZE_START}{text}{segments.SQUEEZE_END}"
+    weight = min(max(int(weight), 1), 9)
+    return f"{segments.SQUEEZE_START}{weight}{text}{segments.SQUEEZE_END}"
 
 
 class OptionalNode(template.Node):
