@@ -13,7 +13,7 @@ def squeeze(value, weight: int = 1) -> str:
 
     `weight` (1 to 9) says how much of it to keep against the text's other squeezable values.
     """
-    text = str(value).translate(str.maketrans("", "", segments.MARKS))
+    text = str(value).translate(str.maketrans("", "", segments.MARKS)).strip()
     weight = min(max(int(weight), 1), 9)
     return f"{segments.SQUEEZE_START}{weight}{text}{segments.SQUEEZE_END}"
 
