@@ -1,8 +1,9 @@
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import translate_url
 from django.utils import translation
@@ -12,6 +13,35 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assembly.accounts import services
 from assembly.accounts.forms import DeleteAccountForm, ProfileForm
+from assembly.accounts.messages import CHANNELS
+from assembly.common.cache import redis_unreachable
+from assembly.common.phones import phone_display
+from assembly.notify import channels
+
+
+def _profile_page(request: HttpRequest, form: ProfileForm, delete_form: DeleteAccountForm, *, status: int = 200):
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "delete_form": delete_form, "test_channels": _test_channels(request.user)},
+        status=status,
+    )
+
+
+def _test_channels(user) -> list[tuple[str, str]]:
+    """The channels a test message can go by now: chosen, run by the site, and with a number for texts."""
+    labels = {
+        "email": _("Send me a test email"),
+        channels.SMS: _("Send me a test text message"),
+        channels.SIGNAL: _("Send me a test Signal message"),
+    }
+    return [(channel, labels[channel]) for channel in CHANNELS if _can_test(user, channel)]
+
+
+def _can_test(user, channel: str) -> bool:
+    if not getattr(user, services.CHANNEL_FIELDS[channel]):
+        return False
+    return channel == "email" or (bool(user.phone) and channels.enabled(channel))
 
 
 @login_required
@@ -21,9 +51,39 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.profile_update(user=request.user, **form.cleaned_data)
         request.preferred_language = request.user.language
-        messages.success(request, _("Your profile is saved."))
+        with translation.override(request.user.language):
+            messages.success(request, _("Your profile is saved."))
+            if form.turned_off:
+                messages.info(request, _("Without a phone number, alerts no longer come by text message or Signal."))
         return redirect(translate_url(request.path, request.user.language))
-    return render(request, "accounts/profile.html", {"form": form, "delete_form": DeleteAccountForm()})
+    return _profile_page(request, form, DeleteAccountForm())
+
+
+@login_required
+@require_POST
+def channel_test(request: HttpRequest, channel: str) -> HttpResponse:
+    """Send the person a test message by one channel they chose, so they know an alert would reach them."""
+    if channel not in CHANNELS:
+        raise Http404
+    if not _can_test(request.user, channel):
+        messages.error(request, _("Choose this way to get alerts, and save your profile, before testing it."))
+        return redirect("profile")
+    if not ratelimit.consume(request, action="channel_test", user=request.user):
+        if redis_unreachable():
+            messages.error(request, _("Test messages are paused for a few minutes. Please try again later."))
+        else:
+            messages.error(request, _("You asked for many test messages. Please wait a while and try again."))
+        return redirect("profile")
+    services.channel_test_send(user=request.user, channel=channel)
+    sent = {
+        "email": _("A test email is on its way to %(address)s.") % {"address": request.user.email},
+        channels.SMS: _("A test text message is on its way to %(number)s.")
+        % {"number": phone_display(request.user.phone)},
+        channels.SIGNAL: _("A test Signal message is on its way to %(number)s.")
+        % {"number": phone_display(request.user.phone)},
+    }
+    messages.success(request, sent[channel])
+    return redirect("profile")
 
 
 @login_required
@@ -31,12 +91,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def account_delete(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "accounts/profile.html",
-            {"form": ProfileForm(instance=request.user), "delete_form": form},
-            status=400,
-        )
+        return _profile_page(request, ProfileForm(instance=request.user), form, status=400)
     user = request.user
     logout(request)
     services.account_delete(user=user)
