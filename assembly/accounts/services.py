@@ -5,12 +5,13 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from assembly.accounts.messages import TEST_KINDS
+from assembly.accounts.messages import EMAIL, TEST_KINDS
 from assembly.accounts.models import User
+from assembly.notify import channels
 from assembly.notify.registry import recipient_key
 from assembly.notify.services import Outgoing, messages_enqueue
 
-CHANNEL_FIELDS = {"email": "alerts_by_email", "sms": "alerts_by_sms", "signal": "alerts_by_signal"}
+CHANNEL_FIELDS = {EMAIL: "alerts_by_email", channels.SMS: "alerts_by_sms", channels.SIGNAL: "alerts_by_signal"}
 
 
 @transaction.atomic
@@ -38,6 +39,13 @@ def profile_update(
             fields.append(field)
     user.save(update_fields=fields)
     return user
+
+
+def channel_testable(*, user: User, channel: str) -> bool:
+    """Whether a test message can go by this channel now: chosen, run by the site, and with a number for texts."""
+    if not getattr(user, CHANNEL_FIELDS[channel]):
+        return False
+    return channel == EMAIL or (bool(user.phone) and channels.enabled(channel))
 
 
 def channel_test_send(*, user: User, channel: str) -> None:

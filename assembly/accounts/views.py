@@ -13,35 +13,28 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assembly.accounts import services
 from assembly.accounts.forms import DeleteAccountForm, ProfileForm
-from assembly.accounts.messages import CHANNELS
+from assembly.accounts.messages import CHANNELS, EMAIL
+from assembly.accounts.models import User
 from assembly.common.cache import redis_unreachable
 from assembly.common.phones import phone_display
 from assembly.notify import channels
 
 
 def _profile_page(request: HttpRequest, form: ProfileForm, delete_form: DeleteAccountForm, *, status: int = 200):
-    return render(
-        request,
-        "accounts/profile.html",
-        {"form": form, "delete_form": delete_form, "test_channels": _test_channels(request.user)},
-        status=status,
-    )
-
-
-def _test_channels(user) -> list[tuple[str, str]]:
-    """The channels a test message can go by now: chosen, run by the site, and with a number for texts."""
+    # As saved: a refused form has left its unsaved choices on request.user.
+    saved = User.objects.get(pk=request.user.pk)
     labels = {
-        "email": _("Send me a test email"),
+        EMAIL: _("Send me a test email"),
         channels.SMS: _("Send me a test text message"),
         channels.SIGNAL: _("Send me a test Signal message"),
     }
-    return [(channel, labels[channel]) for channel in CHANNELS if _can_test(user, channel)]
-
-
-def _can_test(user, channel: str) -> bool:
-    if not getattr(user, services.CHANNEL_FIELDS[channel]):
-        return False
-    return channel == "email" or (bool(user.phone) and channels.enabled(channel))
+    tests = [(ch, labels[ch]) for ch in CHANNELS if services.channel_testable(user=saved, channel=ch)]
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "delete_form": delete_form, "test_channels": tests},
+        status=status,
+    )
 
 
 @login_required
@@ -65,22 +58,24 @@ def channel_test(request: HttpRequest, channel: str) -> HttpResponse:
     """Send the person a test message by one channel they chose, so they know an alert would reach them."""
     if channel not in CHANNELS:
         raise Http404
-    if not _can_test(request.user, channel):
+    user = request.user
+    if not services.channel_testable(user=user, channel=channel):
         messages.error(request, _("Choose this way to get alerts, and save your profile, before testing it."))
         return redirect("profile")
-    if not ratelimit.consume(request, action="channel_test", user=request.user):
+    # Per person, and per address or number: many accounts cannot flood one stranger's phone either.
+    destination = user.email if channel == EMAIL else user.phone
+    if not ratelimit.consume(request, action="channel_test", user=user, key=destination):
         if redis_unreachable():
             messages.error(request, _("Test messages are paused for a few minutes. Please try again later."))
         else:
             messages.error(request, _("You asked for many test messages. Please wait a while and try again."))
         return redirect("profile")
-    services.channel_test_send(user=request.user, channel=channel)
+    services.channel_test_send(user=user, channel=channel)
+    number = phone_display(user.phone)
     sent = {
-        "email": _("A test email is on its way to %(address)s.") % {"address": request.user.email},
-        channels.SMS: _("A test text message is on its way to %(number)s.")
-        % {"number": phone_display(request.user.phone)},
-        channels.SIGNAL: _("A test Signal message is on its way to %(number)s.")
-        % {"number": phone_display(request.user.phone)},
+        EMAIL: _("A test email is on its way to %(address)s.") % {"address": user.email},
+        channels.SMS: _("A test text message is on its way to %(number)s.") % {"number": number},
+        channels.SIGNAL: _("A test Signal message is on its way to %(number)s.") % {"number": number},
     }
     messages.success(request, sent[channel])
     return redirect("profile")

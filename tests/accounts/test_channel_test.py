@@ -216,6 +216,21 @@ def test_too_many_tests_are_refused_with_a_clear_message(text_paths, language, r
     assert Message.objects.count() == 4
 
 
+def test_many_accounts_cannot_flood_one_number(text_paths):
+    clients = [client_for(_person()) for _ in range(4)]
+    for client in clients[:3]:
+        for _ in range(3):
+            client.post(_url("sms"))
+    clients[3].post(_url("sms"))
+
+    response = clients[3].post(_url("sms"))
+
+    assert _shown(response)[-1] == "You asked for many test messages. Please wait a while and try again."
+    assert Message.objects.count() == 10
+    assert clients[3].post(_url("email")).status_code == 302
+    assert Message.objects.count() == 11
+
+
 def test_tests_are_refused_while_redis_is_down(faulty_redis, transactional_db):  # noqa: F811
     user = _person()
     client = client_for(user)
