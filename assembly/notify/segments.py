@@ -66,6 +66,7 @@ MARKS = SQUEEZE_START + SQUEEZE_END + OPTIONAL_START + OPTIONAL_END
 _UNMARK = str.maketrans("", "", MARKS)
 
 FIXED, SQUEEZE, OPTIONAL = "fixed", "squeeze", "optional"
+WEIGHTS = frozenset("123456789")
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def parse(text: str) -> tuple[Part, ...]:
             role, closing = ends[char]
             start = index + 1
             # A squeezable value's weight is the digit after its mark.
-            if role == SQUEEZE and text[start : start + 1].isdigit():
+            if role == SQUEEZE and text[start : start + 1] in WEIGHTS:
                 weight, start = int(text[start]), start + 1
                 index += 1
         elif role != FIXED and char == closing:
