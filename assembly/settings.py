@@ -221,9 +221,15 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Asamblea] "
-# allauth's rate limiter also guards the guest sign-up form (assembly/meetings) and the public report page
-# (assembly/defense): a report is a raid seen in the street, and a few from one place in ten minutes is plenty.
-ACCOUNT_RATE_LIMITS = {"guest_signup": "20/h/ip,5/h/key", "public_report": "5/10m/ip"}
+# allauth's rate limiter also guards forms outside accounts: the guest sign-up (assembly/meetings); the public
+# report page (assembly/defense), where a report is a raid seen in the street and a few from one place in ten
+# minutes is plenty; and the profile's test messages (assembly/accounts), each of which may cost a text message:
+# per person, and per address or number.
+ACCOUNT_RATE_LIMITS = {
+    "guest_signup": "20/h/ip,5/h/key",
+    "public_report": "5/10m/ip",
+    "channel_test": "3/10m/user,10/d/user,10/d/key",
+}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 
 # Languages: adding one is a line here, a .po file and `makemigrations` for the new content columns.

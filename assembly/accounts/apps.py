@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from assembly.accounts import signals  # noqa: F401
+        from assembly.accounts import messages, signals  # noqa: F401

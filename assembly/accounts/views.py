@@ -1,8 +1,9 @@
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import translate_url
 from django.utils import translation
@@ -12,6 +13,28 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assembly.accounts import services
 from assembly.accounts.forms import DeleteAccountForm, ProfileForm
+from assembly.accounts.messages import CHANNELS, EMAIL
+from assembly.accounts.models import User
+from assembly.common.cache import redis_unreachable
+from assembly.common.phones import phone_display
+from assembly.notify import channels
+
+
+def _profile_page(request: HttpRequest, form: ProfileForm, delete_form: DeleteAccountForm, *, status: int = 200):
+    # As saved: a refused form has left its unsaved choices on request.user.
+    saved = User.objects.get(pk=request.user.pk)
+    labels = {
+        EMAIL: _("Send me a test email"),
+        channels.SMS: _("Send me a test text message"),
+        channels.SIGNAL: _("Send me a test Signal message"),
+    }
+    tests = [(ch, labels[ch]) for ch in CHANNELS if services.channel_testable(user=saved, channel=ch)]
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "delete_form": delete_form, "test_channels": tests},
+        status=status,
+    )
 
 
 @login_required
@@ -21,9 +44,41 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.profile_update(user=request.user, **form.cleaned_data)
         request.preferred_language = request.user.language
-        messages.success(request, _("Your profile is saved."))
+        with translation.override(request.user.language):
+            messages.success(request, _("Your profile is saved."))
+            if form.turned_off:
+                messages.info(request, _("Without a phone number, alerts no longer come by text message or Signal."))
         return redirect(translate_url(request.path, request.user.language))
-    return render(request, "accounts/profile.html", {"form": form, "delete_form": DeleteAccountForm()})
+    return _profile_page(request, form, DeleteAccountForm())
+
+
+@login_required
+@require_POST
+def channel_test(request: HttpRequest, channel: str) -> HttpResponse:
+    """Send the person a test message by one channel they chose, so they know an alert would reach them."""
+    if channel not in CHANNELS:
+        raise Http404
+    user = request.user
+    if not services.channel_testable(user=user, channel=channel):
+        messages.error(request, _("Choose this way to get alerts, and save your profile, before testing it."))
+        return redirect("profile")
+    # Per person, and per address or number: many accounts cannot flood one stranger's phone either.
+    destination = user.email if channel == EMAIL else user.phone
+    if not ratelimit.consume(request, action="channel_test", user=user, key=destination):
+        if redis_unreachable():
+            messages.error(request, _("Test messages are paused for a few minutes. Please try again later."))
+        else:
+            messages.error(request, _("You asked for many test messages. Please wait a while and try again."))
+        return redirect("profile")
+    services.channel_test_send(user=user, channel=channel)
+    number = phone_display(user.phone)
+    sent = {
+        EMAIL: _("A test email is on its way to %(address)s.") % {"address": user.email},
+        channels.SMS: _("A test text message is on its way to %(number)s.") % {"number": number},
+        channels.SIGNAL: _("A test Signal message is on its way to %(number)s.") % {"number": number},
+    }
+    messages.success(request, sent[channel])
+    return redirect("profile")
 
 
 @login_required
@@ -31,12 +86,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def account_delete(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "accounts/profile.html",
-            {"form": ProfileForm(instance=request.user), "delete_form": form},
-            status=400,
-        )
+        return _profile_page(request, ProfileForm(instance=request.user), form, status=400)
     user = request.user
     logout(request)
     services.account_delete(user=user)

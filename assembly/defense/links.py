@@ -3,8 +3,13 @@
 The token names the alert but not the person: a keyed hash of (alert, member) that only this site can
 make, matched against the alert's assembly's members when the link is opened. So a link seen in an
 access log, or a forwarded message, says nothing of who was alerted.
+
+The link is short, for it must fit in one text message with the alert and how to answer by reply:
+`https://<site>/<language>/al/<alert>-<digest>/`, the digest 80 bits written in 16 base32 characters (letters
+and 2-7), more than any guessing can reach.
 """
 
+import base64
 import hmac
 
 from django.utils.crypto import salted_hmac
@@ -14,11 +19,13 @@ from assembly.defense.models import Alert
 from assembly.notify.links import absolute_url
 
 ANSWER_SALT = "assembly.defense.alert-answer"
-DIGEST_LENGTH = 32
+DIGEST_BYTES = 10
+DIGEST_LENGTH = 16
 
 
 def _digest(alert_id: int, membership_id: int) -> str:
-    return salted_hmac(ANSWER_SALT, f"{alert_id}:{membership_id}", algorithm="sha256").hexdigest()[:DIGEST_LENGTH]
+    mac = salted_hmac(ANSWER_SALT, f"{alert_id}:{membership_id}", algorithm="sha256").digest()
+    return base64.b32encode(mac[:DIGEST_BYTES]).decode().lower()
 
 
 def answer_token(alert_id: int, membership_id: int) -> str:

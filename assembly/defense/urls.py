@@ -20,7 +20,7 @@ urlpatterns = [
     path("a/<slug:slug>/alerts/<int:alert_pk>/board.json", alert_views.alert_board_data, name="alert_board_data"),
     path("a/<slug:slug>/alerts/<int:alert_pk>/verify/", alert_views.alert_verify, name="alert_verify"),
     path("a/<slug:slug>/alerts/<int:alert_pk>/close/", alert_views.alert_close, name="alert_close"),
-    path("alert/<str:token>/", alert_views.alert_answer, name="alert_answer"),
+    path("al/<str:token>/", alert_views.alert_answer, name="alert_answer"),
     path("report/<str:code>/", report_views.report_page, name="report_page"),
     path("report/<str:code>/thanks/", report_views.report_thanks, name="report_thanks"),
 ]

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
 from assembly.common.cache import redis_unreachable
-from assembly.notify import channels, links, registry, shutdown
+from assembly.notify import channels, links, registry, segments, shutdown
 from assembly.notify.models import Message, OptOut
 
 logger = logging.getLogger(__name__)
@@ -507,7 +507,8 @@ def render_text(message: Message) -> tuple[str, str] | None:
         context["site_url"] = settings.SITE_URL
         if not kind.anonymous:
             context["recipient"] = recipient
-        text = " ".join(render_to_string(kind.text_template, context).split())
+        # An SMS is folded and fitted to one segment; Signal has no segments and takes it as written.
+        text = segments.finish(render_to_string(kind.text_template, context), channel=kind.channel)
     return recipient.phone, text
 
 

@@ -107,7 +107,7 @@ def test_redaction_keeps_a_gunicorn_access_record_whole():
             "r": f"GET /es/calendar/{SECRET}.ics HTTP/1.1",
             "s": "404",
             "U": f"/es/calendar/{SECRET}.ics",
-            "f": f"https://asamblea.example.org/en/alert/{SECRET}/?language=es",
+            "f": f"https://asamblea.example.org/en/al/{SECRET}/?language=es",
             "{user-agent}i": "phone",
         }
     )
@@ -117,7 +117,7 @@ def test_redaction_keeps_a_gunicorn_access_record_whole():
 
     assert record.getMessage() == (
         '10.0.0.2 "GET /es/calendar/[redacted].ics HTTP/1.1" 404 '
-        '"https://asamblea.example.org/en/alert/[redacted]/?language=es"'
+        '"https://asamblea.example.org/en/al/[redacted]/?language=es"'
     )
     assert record.args["{missing}i"] == "-"
 
@@ -221,6 +221,6 @@ def test_celery_logs_are_redacted_too():
     logger.propagate = False
 
     after_setup_logger.send(sender=None, logger=logger, loglevel=logging.INFO, logfile=None, format="", colorize=False)
-    logger.warning("cannot render the link /en/alert/%s/", SECRET)
+    logger.warning("cannot render the link /en/al/%s/", SECRET)
 
-    assert stream.getvalue() == "cannot render the link /en/alert/[redacted]/\n"
+    assert stream.getvalue() == "cannot render the link /en/al/[redacted]/\n"

@@ -176,7 +176,7 @@ def test_a_report_is_verified_answered_and_closed_through_a_real_worker(scene, s
     link = re.search(r"https?://\S+", text)[0]
     assert link in request.text
     path = urlsplit(link).path
-    assert path.startswith("/es/alert/")
+    assert path.startswith("/es/al/")
     verifier = Client()
     assert "Por favor, verifica" in verifier.get(path).content.decode()
     assert verifier.post(path, {"decision": "confirm"}).status_code == 200
@@ -187,7 +187,7 @@ def test_a_report_is_verified_answered_and_closed_through_a_real_worker(scene, s
     assert english.subject == "[DRILL] ALERT: agents in North block, Corner of Fifth and Main"
     assert smtp_sink.to(scene.south_responder.user.email) == []
     assert smtp_sink.to(scene.bystander.user.email) == []
-    answer_path = urlsplit(re.search(r"https?://\S+/alert/\S+/", english.text)[0]).path
+    answer_path = urlsplit(re.search(r"https?://\S+/al/\S+/", english.text)[0]).path
     assert Client().post(answer_path, {"answer": "coming", "eta_minutes": "6"}).status_code == 200
     board = dispatcher.get(reverse("alert_board_data", kwargs={"slug": scene.assembly.slug, "alert_pk": alert.pk}))
     assert [(row["answer"], row["eta"]) for row in board.json()["answers"]] == [("coming", 6)]
@@ -200,7 +200,7 @@ def test_a_report_is_verified_answered_and_closed_through_a_real_worker(scene, s
         -1
     ] == "[DRILL] The alert in North block is over"
     assert texts_to(sms_path, scene.verifier)[-1].startswith(
-        "[SIMULACRO] Asamblea: la alerta en Cuadra norte terminó. Gracias. Para no recibir más alertas, deja tu rol: "
+        "[SIMULACRO] Asamblea: la alerta en Cuadra norte termino. Gracias. Para no recibir mas alertas, deja tu rol: "
     )
     alert.refresh_from_db()
     assert (alert.status, alert.coming_count, alert.alerted_count) == (Alert.Status.CLOSED, 1, 3)

@@ -1,5 +1,7 @@
 """What an alert message says of its recipient: nothing. No greeting by name, no link or header that names or numbers
-the person, no unsubscribe button; each says how to stop alerts (release the role) with a link to the plan.
+the person, no unsubscribe button; each email, and the text that ends an alert, says how to stop alerts (release the
+role) with a link to the plan. The texts that ask to verify or to come have room, in one segment, for the answer
+link and how to answer by reply only.
 
 Every alert kind goes out through the real outbox, the real SMTP server and the file SMS backend.
 """
@@ -14,6 +16,7 @@ from assembly.accounts.models import User
 from assembly.defense import alerts, links
 from assembly.defense.models import Alert
 from assembly.notify.links import absolute_url, preferences_token
+from assembly.notify.segments import fits_one_segment
 from tests.defense.alert_helpers import AlertScene, alert_scene, deliver_alerts, raise_alert, texts
 from tests.notify import conftest as notify_fixtures
 
@@ -27,7 +30,8 @@ STOP = {
     "es": "Recibes alertas porque tienes un rol en el plan “Plan contra redadas”. Para dejar de recibirlas, deja tu "
     "rol en la página del plan:",
 }
-STOP_SMS = {"en": "To stop alerts, release your role:", "es": "Para no recibir más alertas, deja tu rol:"}
+# Folded to GSM-7 (más → mas) so the text fits one segment.
+STOP_SMS = {"en": "To stop alerts, release your role:", "es": "Para no recibir mas alertas, deja tu rol:"}
 GREETINGS = ("Hello", "Hola")
 # All a message needs; List-Unsubscribe and its kin would carry the person's key.
 HEADERS = {
@@ -117,8 +121,11 @@ def test_alert_messages_of_every_kind_say_nothing_of_whom_they_are_for(scene, sm
             allowed = _allowed(kind, alert, membership.pk, language, plan_url)
             assert not [word for word in (*telltales, *GREETINGS) if word in message["text"]], kind
             assert _links(message["text"]) <= allowed, kind
-            assert message["text"].endswith(f"{STOP_SMS[language]} {plan_url}"), kind
-            assert len(message["text"]) < 320
+            if kind == "alert_over":
+                assert message["text"].endswith(f"{STOP_SMS[language]} {plan_url}"), kind
+            else:
+                assert message["text"].endswith(links.answer_url(alert.pk, membership.pk, language=language)), kind
+            assert fits_one_segment(message["text"]), kind
 
 
 @pytest.mark.parametrize(

@@ -291,11 +291,15 @@ def test_each_person_gets_the_alert_in_their_own_language(scene, smtp_sink, sms_
         assert _link(alert, membership, language=language) in delivery.text
 
     [texto] = texts_to(sms_path, scene.verifier)
-    assert texto.startswith("ALERTA de Asamblea: agentes en Cuadra norte, Esquina de la Quinta y Main. Responde: ")
-    assert f"Responde: {links.answer_url(alert.pk, scene.verifier.pk, language='es')} " in texto
+    assert texto == (
+        "ALERTA: agentes en Cuadra norte, Esquina de la Quinta y Main. Responde 1=voy (1 15=en 15 min), 2=no puedo "
+        + links.answer_url(alert.pk, scene.verifier.pk, language="es")
+    )
     [text] = texts_to(sms_path, scene.responder)
-    assert text.startswith("Asamblea ALERT: agents in North block, Corner of Fifth and Main. Answer: ")
-    assert f"Answer: {links.answer_url(alert.pk, scene.responder.pk, language='en')} " in text
+    assert text == (
+        "ALERT: agents in North block, Corner of Fifth and Main. Reply 1=coming (1 15=in 15 min), 2=can't "
+        + links.answer_url(alert.pk, scene.responder.pk, language="en")
+    )
 
 
 def test_each_verifier_is_asked_in_their_own_language(scene, smtp_sink, sms_path):
@@ -311,9 +315,13 @@ def test_each_verifier_is_asked_in_their_own_language(scene, smtp_sink, sms_path
     assert english.subject == "Please verify: agents reported in South block"
     assert "Where: Corner of Fifth and Main" in english.text
     [texto] = texts_to(sms_path, scene.verifier)
-    assert "avisan de agentes en Cuadra norte, Esquina de la Quinta y Main. Sin verificar." in texto
+    assert texto.startswith(
+        "Verifica: avisan de agentes en Cuadra norte, Esquina de la Quinta y Main. Responde 1=los veo, 3=no hay nada "
+    )
     [text] = texts_to(sms_path, scene.south_verifier)
-    assert "agents reported in South block, Corner of Fifth and Main. Not verified. Please verify: " in text
+    assert text.startswith(
+        "Please check: agents reported in South block, Corner of Fifth and Main. Reply 1=I see them, 3=nothing there "
+    )
 
 
 def test_an_alert_written_in_one_language_reaches_readers_of_the_other(scene, smtp_sink):
@@ -471,7 +479,8 @@ def test_closing_erases_the_details_and_tells_those_called_out(scene, smtp_sink,
         "The alert in North block is over",
         "La alerta en Cuadra norte terminó",
     }
-    assert texts_to(sms_path, scene.verifier)[-1].startswith("Asamblea: la alerta en Cuadra norte terminó. Gracias. ")
+    # Folded to GSM-7 (terminó → termino) to fit one segment with the link to the plan.
+    assert texts_to(sms_path, scene.verifier)[-1].startswith("Asamblea: la alerta en Cuadra norte termino. Gracias. ")
     assert texts_to(sms_path, scene.responder)[-1].startswith("Asamblea: the alert in North block is over. Thank you. ")
     for delivery in over:
         assert not [word for word in DETAIL_WORDS if word in delivery.text + delivery.html + delivery.subject]

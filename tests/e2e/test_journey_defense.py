@@ -182,7 +182,7 @@ def test_journey_role_claimed_in_spanish_alert_raised_and_answered_live(
     }
     [mail] = [mail for mail in mailoutbox if mail.to == [MEMBER_EMAIL]]
     assert mail.subject == f"ALERTA: agentes en Cuadras de la calle Elm, {WHERE_ES}"
-    [answer_link] = set(re.findall(rf"{re.escape(live_server.url)}/es/alert/[^\s/]+/", mail.body))
+    [answer_link] = set(re.findall(rf"{re.escape(live_server.url)}/es/al/[^\s/]+/", mail.body))
 
     # She opens it on a phone where she is not logged in, says she is on her way, in 10 minutes.
     answer_page = open_phone("es-MX")
