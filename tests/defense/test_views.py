@@ -372,6 +372,7 @@ def _plan_data(scene: Scene, **overrides) -> dict:
         "scenario": GamePlan.Scenario.WORKPLACE_RAID,
         "zones": [scene.zone.pk],
         "alert_hours": "6",
+        "verify_minutes": "5",
         **overrides,
     }
 
