@@ -370,8 +370,7 @@ def _escalate(alert: Alert, step: int, *, now: datetime) -> None:
     targets = _escalation_targets(alert, step, now=now) - _asked(alert) - {alert.raised_by_id}
     _send(alert, ASK_VERIFY, sorted(targets))
     alert.escalation = step
-    alert.alerted_count += len(targets)
-    alert.save(update_fields=["escalation", "alerted_count"])
+    alert.save(update_fields=["escalation"])
     AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.ESCALATED, step=step, created_at=now)
 
 

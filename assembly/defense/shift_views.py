@@ -33,6 +33,9 @@ def plan_shifts(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     # Who is on duty when is a roster too.
     audit_record(actor=request.user, action="defense.shifts.view", target=plan)
     dispatcher = membership.pk in shifts.plan_dispatchers(plan)
+    if request.method == "POST" and not dispatcher:
+        # Coordinators see and cancel shifts; only those who dispatch take one.
+        raise PermissionDenied
     with timezone.override(plan.assembly.time_zone):
         form = ShiftForm(request.POST if request.method == "POST" else None)
         if form.is_bound and form.is_valid():
