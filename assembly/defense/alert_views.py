@@ -166,6 +166,12 @@ def alert_close(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
     return _board_action(request, slug, alert_pk, close, _("The alert is closed and its details are erased."))
 
 
+def _ended(request: HttpRequest, alert: Alert) -> HttpResponse:
+    """An action on an alert that ended meanwhile: its board says so, and nothing else happens."""
+    messages.error(request, _("This alert has already ended."))
+    return redirect("alert_board", slug=alert.plan.assembly.slug, alert_pk=alert.pk)
+
+
 @login_required
 @require_POST
 def alert_hand(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
@@ -173,7 +179,9 @@ def alert_hand(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
     alert, membership = _get_alert_for_dispatcher(request, slug, alert_pk)
     if not alerts.can_hand(alert, membership):
         raise PermissionDenied
-    form = HandForm(request.POST, candidates=alerts.hand_candidates(alert) if alert.is_open else [])
+    if not alert.is_open:
+        return _ended(request, alert)
+    form = HandForm(request.POST, candidates=alerts.hand_candidates(alert))
     if form.is_valid():
         try:
             event = alerts.alert_hand(
@@ -193,6 +201,8 @@ def alert_hand(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
 def alert_update(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
     """Post an update to everyone alerted ("they moved to Fifth and Main"); it goes out by each one's channels."""
     alert, membership = _get_alert_for_dispatcher(request, slug, alert_pk)
+    if not alert.is_open:
+        return _ended(request, alert)
     form = UpdateForm(request.POST)
     if form.is_valid():
         try:
