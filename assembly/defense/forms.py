@@ -216,6 +216,8 @@ class HandForm(forms.Form):
     )
 
     def __init__(self, *args, candidates, **kwargs):
+        # Its own ids: the board shows the update form's note field too.
+        kwargs.setdefault("auto_id", "id_hand_%s")
         super().__init__(*args, **kwargs)
         self.fields["to"].queryset = Membership.objects.filter(pk__in=[m.pk for m in candidates]).select_related("user")
         self.fields["to"].label_from_instance = lambda membership: membership.user.display_name
@@ -231,6 +233,10 @@ class UpdateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 280}),
         error_messages={"required": _("Write the update first.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_update_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ShiftForm(forms.Form):
