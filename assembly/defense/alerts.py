@@ -36,6 +36,8 @@ BROADCAST = ("alert", "alert_sms", "alert_signal")
 OVER = ("alert_over", "alert_over_sms", "alert_over_signal")
 # A dispatcher's update to everyone alerted: one occasion per update, so each goes out once.
 UPDATE = ("alert_update", "alert_update_sms", "alert_update_signal")
+# The email telling a dispatcher an alert was handed to them.
+HANDED = "alert_handed"
 # How far an unverified alert goes up: 1 the dispatcher on duty and the coordinators, 2 the neighboring zones.
 LAST_STEP = 2
 NOTE_LENGTH = 280
@@ -299,7 +301,7 @@ def _end(alert: Alert, status: str) -> None:
     # The board's steps, hand-offs and updates name people and places: they go with the details.
     alert.events.all().delete()
     # Sent or not, the outbox rows would say who was alerted: they go too.
-    messages_erase(kinds=[*ASK_VERIFY, *BROADCAST, *UPDATE], object_id=alert.pk)
+    messages_erase(kinds=[*ASK_VERIFY, *BROADCAST, *UPDATE, HANDED], object_id=alert.pk)
     if status in (Status.CLOSED, Status.EXPIRED):
         _send(alert, OVER, called_out)
 
@@ -445,9 +447,11 @@ def alert_hand(*, alert: Alert, by: Membership, to: Membership, note: str = "") 
     note = _clean_note(note, required=False)
     alert.held_by = to
     alert.save(update_fields=["held_by"])
-    return AlertEvent.objects.create(
+    event = AlertEvent.objects.create(
         alert=alert, kind=AlertEvent.Kind.HANDED, by=by, to=to, note=note, created_at=timezone.now()
     )
+    messages_enqueue([Outgoing(HANDED, recipient_key("membership", to.pk), alert.pk, occasion=str(event.pk))])
+    return event
 
 
 @transaction.atomic
@@ -500,7 +504,7 @@ def board(alert: Alert, *, now: datetime | None = None) -> dict:
         return formats.time_format(timezone.localtime(moment, zone), "TIME_FORMAT")
 
     answers = list(alert.answers.select_related("membership__user"))
-    kinds = [*ASK_VERIFY, *BROADCAST, *UPDATE] if alert.is_open else list(OVER)
+    kinds = [*ASK_VERIFY, *BROADCAST] if alert.is_open else list(OVER)
     if alert.is_open:
         alerted = set(_called_out(alert)) if alert.status == Status.VERIFIED else _asked(alert)
         waiting = alerted - {row.membership_id for row in answers}

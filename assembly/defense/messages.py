@@ -22,7 +22,12 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
     kind = message.kind.removesuffix("_sms").removesuffix("_signal")
     # The alert is read once per batch; whether it is still on, again every fifth of a second of the batch:
     # an alert closed mid-batch must not go out with the details it no longer has.
-    wanted = {"alert_verify": [Alert.Status.UNVERIFIED], "alert": Alert.OPEN, "alert_update": Alert.OPEN}.get(kind)
+    wanted = {
+        "alert_verify": [Alert.Status.UNVERIFIED],
+        "alert": Alert.OPEN,
+        "alert_update": Alert.OPEN,
+        "alert_handed": Alert.OPEN,
+    }.get(kind)
     if wanted is not None:
         status = batch_cached(
             ("alert-status", alert.pk, int(time.monotonic() * 5)),
@@ -31,8 +36,8 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
         if status not in wanted:
             return None
     update = None
-    if kind == "alert_update":
-        # The occasion is the update's own row: gone with the alert's end, and then the message is not sent.
+    if kind in ("alert_update", "alert_handed"):
+        # The occasion is the event's own row: gone with the alert's end, and then the message is not sent.
         update = AlertEvent.objects.filter(pk=int(message.occasion or 0), alert_id=alert.pk).first()
         if update is None:
             return None
@@ -47,6 +52,9 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
         "answer_url": links.answer_url(alert.pk, int(membership_id), language=recipient.language),
         "plan_url": absolute_url(
             "plan_detail", language=recipient.language, slug=alert.plan.assembly.slug, pk=alert.plan_id
+        ),
+        "board_url": absolute_url(
+            "alert_board", language=recipient.language, slug=alert.plan.assembly.slug, alert_pk=alert.pk
         ),
     }
 
@@ -73,11 +81,19 @@ for name, label in [
             )
         )
 
+# A hand-off goes to one dispatcher, by email: they open the board to take it.
+register_kind(
+    MessageKind("alert_handed", _("Alerts handed to me"), _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE)
+)
+
 register_assembly_objects(
     [
-        f"{name}{suffix}"
-        for name in ("alert_verify", "alert", "alert_over", "alert_update")
-        for suffix in ("", "_sms", "_signal")
+        "alert_handed",
+        *(
+            f"{name}{suffix}"
+            for name in ("alert_verify", "alert", "alert_over", "alert_update")
+            for suffix in ("", "_sms", "_signal")
+        ),
     ],
     lambda assembly_id: Alert.objects.filter(plan__assembly_id=assembly_id).values("pk"),
 )

@@ -328,3 +328,18 @@ def test_the_answer_page_of_someone_no_longer_involved_shows_no_card(scene):
 
     assert "Laundromat on 5th" not in page
     assert 'class="role-card"' not in page
+
+
+def test_the_new_holder_gets_an_email_with_the_board_and_the_note(scene, second, mailoutbox):
+    alert = raise_alert(scene, verified=True)
+    alerts.alert_hand(alert=alert, by=scene.dispatcher, to=second, note="Over to you")
+
+    deliver_alerts()
+
+    # Being a holder in the zone, they had the alert itself too; the hand-off comes apart, in their Spanish.
+    [mail] = [mail for mail in mailoutbox if mail.to == [second.user.email] and "tuya" in mail.subject]
+    assert mail.subject == "La alerta en Cuadra norte ahora es tuya"
+    assert "Over to you" in mail.body
+    assert f"/es/a/{scene.assembly.slug}/alerts/{alert.pk}/" in mail.body
+    alerts.alert_close(alert=alert)
+    assert not Message.objects.filter(kind="alert_handed").exists()
