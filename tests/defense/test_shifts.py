@@ -101,6 +101,7 @@ def test_when_nobody_is_on_duty_the_page_says_alerts_go_to_every_dispatcher(scen
 # Signing up
 
 
+@pytest.mark.clock
 def test_dispatcher_signs_up_for_a_shift_on_the_assemblys_clock(scene):
     data = _form(scene, timedelta(days=1), 8)
 
@@ -152,6 +153,7 @@ BAD = {
 }
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_a_bad_shift_is_refused_with_a_clear_message(scene, case, language):
