@@ -306,10 +306,19 @@ def _end(alert: Alert, status: str) -> None:
         _send(alert, OVER, called_out)
 
 
+def _sent_to(alert: Alert, kinds: tuple[str, ...]) -> set[int]:
+    """Whom an occasion's messages about the alert were for, by any channel (sent or not)."""
+    return {
+        int(key.partition(":")[2])
+        for kind in kinds
+        for key in messages_keys(kind=kind, object_id=alert.pk)
+        if key.startswith("membership:")
+    }
+
+
 def _called_out(alert: Alert) -> list[int]:
-    """Who was sent the verified alert: they, and only they, hear that it is over."""
-    keys = messages_keys(kind=BROADCAST[0], object_id=alert.pk)
-    return sorted({int(key.partition(":")[2]) for key in keys if key.startswith("membership:")})
+    """Who was sent the verified alert, by whichever channel: they, and only they, hear that it is over."""
+    return sorted(_sent_to(alert, BROADCAST))
 
 
 def alerts_expire(*, now: datetime | None = None) -> int:
@@ -347,12 +356,7 @@ def alert_answer(*, alert: Alert, membership: Membership, answer: str, eta_minut
 
 def _asked(alert: Alert) -> set[int]:
     """Who was asked to verify the alert, by any channel (sent or not)."""
-    return {
-        int(key.partition(":")[2])
-        for kind in ASK_VERIFY
-        for key in messages_keys(kind=kind, object_id=alert.pk)
-        if key.startswith("membership:")
-    }
+    return _sent_to(alert, ASK_VERIFY)
 
 
 def _escalation_targets(alert: Alert, step: int, *, now: datetime) -> set[int]:
@@ -511,7 +515,7 @@ def board(alert: Alert, *, now: datetime | None = None) -> dict:
         counts = {value: sum(row.answer == value for row in answers) for value in AlertAnswer.Answer.values}
         counts["none"] = len(waiting)
     else:
-        waiting = set()
+        alerted = waiting = set()
         counts = {
             AlertAnswer.Answer.COMING: alert.coming_count,
             AlertAnswer.Answer.CANNOT: alert.cannot_count,
@@ -523,7 +527,8 @@ def board(alert: Alert, *, now: datetime | None = None) -> dict:
     return {
         "status": alert.status,
         "status_label": str(alert.get_status_display()),
-        "alerted": alert.alerted_count,
+        # While it is open, everyone its messages went to (verifiers too); once over, the count kept.
+        "alerted": len(alerted) if alert.is_open else alert.alerted_count,
         "opened": _ago(alert.created_at, now),
         "held_by": holder.user.display_name if holder else None,
         "counts": {str(key): value for key, value in counts.items()},

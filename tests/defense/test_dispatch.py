@@ -343,3 +343,24 @@ def test_the_new_holder_gets_an_email_with_the_board_and_the_note(scene, second,
     assert f"/es/a/{scene.assembly.slug}/alerts/{alert.pk}/" in mail.body
     alerts.alert_close(alert=alert)
     assert not Message.objects.filter(kind="alert_handed").exists()
+
+
+def test_someone_reached_only_by_text_is_sent_updates_and_told_it_is_over(scene, sms_path):
+    User = type(scene.responder.user)
+    User.objects.filter(pk=scene.responder.user_id).update(alerts_by_email=False, alerts_by_sms=True)
+    alert = raise_alert(scene, verified=True)
+    assert scene.responder.pk not in recipients("alert")
+
+    alerts.alert_post_update(alert=alert, by=scene.dispatcher, note="Two more vans.")
+    assert scene.responder.pk in recipients("alert_update_sms")
+    alerts.alert_close(alert=alert)
+
+    assert scene.responder.pk in recipients("alert_over_sms")
+
+
+def test_the_board_of_an_unverified_alert_counts_the_verifiers_asked_as_alerted(scene):
+    alert = raise_alert(scene)
+
+    data = client_for(scene.dispatcher.user).get(_url(alert, "alert_board_data")).json()
+
+    assert data["alerted"] == 1
