@@ -152,7 +152,6 @@ CELERY_TASK_ROUTES = {
     "assembly.notify.sweep_alerts": {"queue": ALERTS_QUEUE},
     "assembly.defense.expire_alerts": {"queue": ALERTS_QUEUE},
     "assembly.defense.escalate_alerts": {"queue": ALERTS_QUEUE},
-    "assembly.notify.send_reply": {"queue": ALERTS_QUEUE},
 }
 
 # The outbox (assembly/notify). Times in seconds.
@@ -231,8 +230,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Asamblea] "
-# allauth's rate limiter also guards the guest sign-up form (assembly/meetings).
-ACCOUNT_RATE_LIMITS = {"guest_signup": "20/h/ip,5/h/key"}
+# allauth's rate limiter also guards the guest sign-up form (assembly/meetings) and the public report page
+# (assembly/defense): a report is a raid seen in the street, and a few from one place in ten minutes is plenty.
+ACCOUNT_RATE_LIMITS = {"guest_signup": "20/h/ip,5/h/key", "public_report": "5/10m/ip"}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 
 # Languages: adding one is a line here, a .po file and `makemigrations` for the new content columns.

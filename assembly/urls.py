@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from assembly.accounts.views import language_switch
 from assembly.common import views as common_views
+from assembly.defense import report_views
 
 # The admin log-in goes through allauth, so it shares its rate limits and verification.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -12,6 +13,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("i18n/setlang/", language_switch, name="set_language"),
+    # The public report page's short address, for flyers: no language in it, the visitor's phone chooses.
+    path("r/<str:code>/", report_views.report_short, name="report_short"),
 ]
 
 urlpatterns += i18n_patterns(

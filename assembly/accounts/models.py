@@ -42,11 +42,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=settings.LANGUAGE_CODE,
         help_text=_("The site and every message we send you use this language."),
     )
-    # E.164 (+15550100100), parsed and checked by assembly.common.phones; shown in the national format.
+    # E.164 (+13125550100), parsed and checked by assembly.common.phones; shown in the national format.
+    # Indexed: a text a person sends is matched to them by their number.
     phone = models.CharField(
         _("phone number (optional)"),
         max_length=16,
         blank=True,
+        db_index=True,
         help_text=_("Only for urgent text and Signal messages from your assemblies. Leave it empty if you prefer."),
     )
     # How alerts reach this person: at least one; text and Signal need the phone number.

@@ -2,6 +2,7 @@ import secrets
 from functools import cached_property
 
 from django import forms
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.forms import modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -260,3 +261,79 @@ class ShiftForm(forms.Form):
             "invalid": _("Give the day and time the shift ends, like 2026-05-02 06:00."),
         },
     )
+
+
+REPORT_SALT = "assembly.defense.public-report"
+# A person takes longer than this to read the page and type a place; a script that posts at once does not.
+REPORT_MIN_SECONDS = 3
+# Long enough to write a careful report; a form left open longer is sent again with a fresh token.
+REPORT_MAX_SECONDS = 60 * 60
+OUT_OF_DATE = _("This form is out of date. Check what you wrote and send it again.")
+
+
+def report_token(code: str) -> str:
+    """A token made when the report page is shown: it says when, for which page, and only this site makes it."""
+    return TimestampSigner(salt=REPORT_SALT).sign(code)
+
+
+class PublicReportForm(forms.ModelForm):
+    """What a neighbor saw, without an account: the zone and the place, the rest if known.
+
+    The fields are the alert's own, so a report is checked as any alert is. `website` is a trap only scripts fill
+    (people never see it), and `token` refuses a post sent faster than a person types or long after the page opened.
+    """
+
+    website = forms.CharField(label=_("Leave this empty"), required=False)
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Alert
+        fields = ["zone", "location", "how_many", "activity", "uniforms", "seen_at", "vehicles"]
+        widgets = {"seen_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+        labels = {"location": _("Where (a corner or a landmark)")}
+        error_messages = {
+            "zone": {
+                "required": _("Choose the zone where you saw them."),
+                "invalid_choice": _("Choose the zone where you saw them."),
+            },
+            "location": {"required": _("Say where you saw them: a corner or a landmark.")},
+        }
+
+    def __init__(self, *args, zones, code: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.code = code
+        self.fields["zone"].queryset = zones
+        self.fields["zone"].empty_label = _("Choose the zone")
+        _localized_choices(self.fields["zone"])
+        self.fields["seen_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["token"].error_messages["required"] = OUT_OF_DATE
+
+    @cached_property
+    def new_token(self) -> str:
+        """The token to show: a fresh one each time the page is drawn, so the clock starts when a person reads it."""
+        return report_token(self.code)
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"]
+        signer = TimestampSigner(salt=REPORT_SALT)
+        try:
+            code = signer.unsign(token, max_age=REPORT_MAX_SECONDS)
+        except SignatureExpired:
+            raise forms.ValidationError(
+                _("This page was opened more than an hour ago. Check what you wrote and send it again.")
+            ) from None
+        except BadSignature:
+            raise forms.ValidationError(OUT_OF_DATE) from None
+        if code != self.code:
+            raise forms.ValidationError(OUT_OF_DATE)
+        try:
+            signer.unsign(token, max_age=REPORT_MIN_SECONDS)
+        except SignatureExpired:
+            return token
+        raise forms.ValidationError(
+            _("That was sent faster than a person can type. Wait a moment, check it, and send it again.")
+        )
+
+    def details(self) -> dict:
+        """What was seen, as alert_report takes it."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name != "zone"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assembly.defense import alert_views, shift_views, views
+from assembly.defense import alert_views, report_views, shift_views, views
 
 urlpatterns = [
     path("a/<slug:slug>/plans/", views.plan_list, name="plan_list"),
@@ -25,4 +25,6 @@ urlpatterns = [
     path("a/<slug:slug>/alerts/<int:alert_pk>/hand/", alert_views.alert_hand, name="alert_hand"),
     path("a/<slug:slug>/alerts/<int:alert_pk>/update/", alert_views.alert_update, name="alert_update"),
     path("alert/<str:token>/", alert_views.alert_answer, name="alert_answer"),
+    path("report/<str:code>/", report_views.report_page, name="report_page"),
+    path("report/<str:code>/thanks/", report_views.report_thanks, name="report_thanks"),
 ]

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,7 +19,7 @@ from assembly.assemblies import permissions
 from assembly.assemblies.models import Assembly, Membership
 from assembly.common.audit import audit_record
 from assembly.common.errors import error_text
-from assembly.defense import alerts, selectors, services
+from assembly.defense import alerts, reports, selectors, services
 from assembly.defense.forms import (
     ClaimForm,
     DefenseRoleForm,
@@ -30,6 +31,7 @@ from assembly.defense.forms import (
     formset_for,
 )
 from assembly.defense.models import Alert, DefenseRole, GamePlan, RoleKind
+from assembly.notify.links import site_url
 
 Role = Membership.Role
 
@@ -93,8 +95,19 @@ def plan_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "can_raise": can_raise and plan.is_active,
             "open_alerts": plan.alerts.filter(status__in=Alert.OPEN).select_related("zone") if can_raise else [],
             "statuses": [(value, label) for value, label in GamePlan.Status.choices if value != plan.status],
+            "report_url": _report_url(plan, membership),
         },
     )
+
+
+def _report_url(plan: GamePlan, membership: Membership) -> str:
+    """The public report page's short address, for the people who print the flyers: made the first time it shows."""
+    if not plan.is_active:
+        return ""
+    if not (membership.has_role(Role.COORDINATOR) or selectors.is_dispatcher(plan, membership)):
+        return ""
+    line = reports.report_line_ensure(assembly=plan.assembly)
+    return site_url(reverse("report_short", kwargs={"code": line.code}))
 
 
 def _plan_form_page(request: HttpRequest, assembly: Assembly, plan: GamePlan | None) -> HttpResponse:

@@ -1,5 +1,7 @@
 """Reads of the outbox for the people who organize: what went out, what waits, what failed."""
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +48,19 @@ def channel_of(kind: str) -> str:
         return registry.get_kind(kind).channel
     except KeyError:
         return "email"
+
+
+def latest_object_for(*, keys: list[str], kinds: list[str], among: Iterable[int]) -> tuple[int, str] | None:
+    """The object and recipient of the newest message of these kinds to any of these people, among some objects.
+
+    `among` may be a queryset of primary keys: it runs as a subquery. The unique index on (recipient_key, kind, ...)
+    finds a person's few messages without reading anyone else's, however many the outbox holds.
+    """
+    if not keys:
+        return None
+    return (
+        Message.objects.filter(recipient_key__in=keys, kind__in=kinds, object_id__in=among)
+        .order_by("-created_at", "-pk")
+        .values_list("object_id", "recipient_key")
+        .first()
+    )

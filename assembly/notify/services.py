@@ -530,11 +530,18 @@ UNKNOWN_TEXT_REPLY = (
 )
 
 
-def text_reply(*, channel: str, to: str, text: str) -> None:
-    """Send a reply to an inbound text at once, on the alerts queue; nothing of it is stored."""
-    from assembly.notify import tasks
+def text_reply(*, channel: str, to: str, text: str) -> bool:
+    """Send a reply to an inbound text at once, from the request or task that received it; return whether it went.
 
-    tasks.send_reply.apply_async(kwargs={"channel": channel, "to": to, "text": text}, queue=settings.ALERTS_QUEUE)
+    Not through Celery: a task's arguments sit in Redis and in worker logs, and a number and a text are personal
+    data. Nothing of it is stored; a reply the provider refuses is lost, and the person can text again.
+    """
+    try:
+        channels.get_backend(channel).send(to=to, text=text)
+    except Exception as error:
+        logger.warning("replies: the %s provider did not take a reply: %s", channel, type(error).__name__)
+        return False
+    return True
 
 
 def _send_emails(claimed: list[Message], *, claim: _Claim, now: datetime) -> int:

@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from assembly.notify import channels, services
+from assembly.notify import services
 
 logger = logging.getLogger(__name__)
 
@@ -25,18 +25,6 @@ def sweep_alerts() -> None:
 def send_batch(*, message_ids: list[int]) -> None:
     sent = services.outbox_send_batch(message_ids=message_ids)
     logger.info("outbox: sent %d of %d messages", sent, len(message_ids))
-
-
-@shared_task(name="assembly.notify.send_reply", autoretry_for=(channels.SendError,), max_retries=3, retry_backoff=2)
-def send_reply(*, channel: str, to: str, text: str) -> None:
-    """A reply to a text a person sent: one line, straight to the provider, stored nowhere."""
-    try:
-        channels.get_backend(channel).send(to=to, text=text)
-    except channels.SendError as error:
-        if error.permanent:
-            logger.warning("replies: the %s provider refused a reply: %s", channel, error)
-            return
-        raise
 
 
 @shared_task(name="assembly.notify.purge")

@@ -56,10 +56,6 @@ BAD_ENVIRONMENTS = {
         {"DEBUG": "false", "EMAIL_HOST": None},
         "EMAIL_HOST must be set when DEBUG is false.",
     ),
-    "no_sms_backend_in_production": (
-        {"DEBUG": "false", "SMS_BACKEND": None},
-        "The environment variable SMS_BACKEND must be set.",
-    ),
     "unknown_language": ({"LANGUAGE_CODE": "fr"}, "LANGUAGE_CODE must be one of en, es."),
     "negative_proxy_count": ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be 0 or more."),
     "client_ip_header_not_a_name": (
@@ -89,6 +85,20 @@ def test_settings_load_for_local_development_without_secrets():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+CHANNELS = (
+    "import django; django.setup(); from assembly.notify import channels; "
+    "print(channels.enabled('sms'), channels.enabled('signal'))"
+)
+
+
+def test_a_site_without_text_providers_sends_alerts_by_email_only():
+    # In production a text channel is on only when its backend is named: nothing writes numbers to files.
+    result = _load_settings(CHANNELS, DEBUG="false", SMS_BACKEND=None, SIGNAL_BACKEND=None)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False False"
 
 
 CLIENT_IP_SETTINGS = (

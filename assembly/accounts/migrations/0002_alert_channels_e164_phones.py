@@ -38,6 +38,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='user',
             name='phone',
-            field=models.CharField(blank=True, help_text='Only for urgent text and Signal messages from your assemblies. Leave it empty if you prefer.', max_length=16, verbose_name='phone number (optional)'),
+            field=models.CharField(blank=True, db_index=True, help_text='Only for urgent text and Signal messages from your assemblies. Leave it empty if you prefer.', max_length=16, verbose_name='phone number (optional)'),
         ),
     ]

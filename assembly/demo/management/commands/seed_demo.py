@@ -1,6 +1,7 @@
 """Load the fictional demo assemblies and people; running it again changes nothing."""
 
 import contextlib
+import itertools
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,17 @@ from django.utils import timezone
 from assembly.accounts.models import User
 from assembly.assemblies.models import Assembly, Membership, Zone
 from assembly.defense import services as defense_services
-from assembly.defense.models import Alert, DefenseRole, GamePlan, MeetingPoint, PlanResource, PlanStep, RoleKind
+from assembly.defense.models import (
+    Alert,
+    DefenseRole,
+    DispatchShift,
+    GamePlan,
+    MeetingPoint,
+    PlanResource,
+    PlanStep,
+    ReportLine,
+    RoleKind,
+)
 from assembly.meetings import agenda
 from assembly.meetings import services as meeting_services
 from assembly.meetings.models import AgendaItem, Meeting, Registration
@@ -23,8 +34,23 @@ from assembly.rotation import services as rotation_services
 from assembly.rotation.models import Absence, Assignment, RoleType, RotationProfile, Willingness
 
 DEMO_PASSWORD = "demo-asamblea-2026"
-# Fictional numbers (555-01xx), so alerts also go out as text messages, to var/sms/ in local mode.
-PHONES = {"vecina@example.org": "+15550100102", "neighbor@example.org": "+15550100104"}
+# Fictional numbers (555-01xx, reserved for fiction), so alerts also go out as text and Signal messages: in local
+# mode they land in var/sms/ and var/signal/.
+PHONES = {
+    "coordinadora@example.org": "+13125550101",
+    "facilitator@example.org": "+13125550103",
+    "vecina@example.org": "+13125550102",
+    "neighbor@example.org": "+13125550104",
+}
+# How each person chose to get alerts (email, text message, Signal); the others keep the defaults.
+CHANNELS = {
+    "vecina@example.org": {"alerts_by_email": False, "alerts_by_sms": True, "alerts_by_signal": True},
+    "neighbor@example.org": {"alerts_by_email": True, "alerts_by_sms": True, "alerts_by_signal": False},
+    "facilitator@example.org": {"alerts_by_email": True, "alerts_by_sms": False, "alerts_by_signal": True},
+}
+# The demo assembly's public report line: its short page address (/r/<code>/) and its text number.
+REPORT_CODE = "ejemplo"
+REPORT_PHONE = "+13125550100"
 
 PEOPLE = [
     # email, display name, language, role in the demo assembly (None: asked to join)
@@ -94,7 +120,13 @@ class Command(BaseCommand):
         people = {}
         for email, name, language, _role in PEOPLE:
             user, created = User.objects.get_or_create(
-                email=email, defaults={"display_name": name, "language": language, "phone": PHONES.get(email, "")}
+                email=email,
+                defaults={
+                    "display_name": name,
+                    "language": language,
+                    "phone": PHONES.get(email, ""),
+                    **CHANNELS.get(email, {}),
+                },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
@@ -119,17 +151,23 @@ class Command(BaseCommand):
             user=people["neighbor@example.org"],
             defaults={"role": Membership.Role.COORDINATOR},
         )
+        zones = []
         for name_en, name_es, description_en, description_es in ZONES:
-            Zone.objects.get_or_create(
+            zone, _created = Zone.objects.get_or_create(
                 assembly=main,
                 name_en=name_en,
                 defaults={"name_es": name_es, "description_en": description_en, "description_es": description_es},
             )
+            zones.append(zone)
+        # Side by side along the main street: an alert nobody verifies goes next to the neighbouring zones.
+        for zone, neighbor in itertools.pairwise(zones):
+            zone.neighbors.add(neighbor)
 
         self._meetings(main, people)
         self._rotation(main, people)
         self._agendas(main, people)
         self._defense(main, people)
+        self._dispatch(main, people)
         self._failed_message(main, people)
 
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
@@ -162,6 +200,25 @@ class Command(BaseCommand):
                     meeting_services.registration_create(meeting=meeting, user=people[email])
             if spec["status"] == Meeting.Status.CANCELLED:
                 meeting_services.meeting_cancel(meeting=meeting)
+
+    def _dispatch(self, assembly: Assembly, people: dict) -> None:
+        """Who is on duty this week (two dispatchers taking turns), and the public report line for flyers."""
+        ReportLine.objects.get_or_create(assembly=assembly, defaults={"code": REPORT_CODE, "phone": REPORT_PHONE})
+        plan = assembly.game_plans.filter(status=GamePlan.Status.ACTIVE).first()
+        if plan is None or plan.shifts.exists():
+            return
+        local = ZoneInfo(assembly.time_zone)
+        today = timezone.localtime(timezone.now(), local).replace(hour=0, minute=0, second=0, microsecond=0)
+        turns = [("coordinadora@example.org", 6), ("facilitator@example.org", 18)]
+        for day in range(-1, 7):
+            start = today + timedelta(days=day)
+            for email, hour in turns:
+                membership = Membership.objects.get(assembly=assembly, user=people[email])
+                # Twelve hours each, taken in the assembly's own time: 6:00 to 18:00 and 18:00 to 6:00.
+                starts_at = start.replace(hour=hour)
+                DispatchShift.objects.create(
+                    plan=plan, membership=membership, starts_at=starts_at, ends_at=starts_at + timedelta(hours=12)
+                )
 
     def _failed_message(self, assembly: Assembly, people: dict) -> None:
         """One confirmation the mail server refused for good, for the coordinators' "failed messages" page."""
@@ -390,6 +447,7 @@ PLAN_ROLES = [
 ]
 PLAN_CLAIMS = [
     ("coordinadora@example.org", "dispatcher", ""),
+    ("facilitator@example.org", "dispatcher", ""),
     ("vecina@example.org", "verifier", "Blocks 1-4, north of Elm Street"),
     ("neighbor@example.org", "rapid-responder", "Blocks 1-4, north of Elm Street"),
     ("facilitator@example.org", "legal-observer", ""),
