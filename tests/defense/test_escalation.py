@@ -9,8 +9,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from assembly.defense import alerts, tasks
+from assembly.defense import alerts, reports, tasks
 from assembly.defense.models import Alert, AlertEvent, DispatchShift
+from assembly.notify.models import Message
 from tests.conftest import client_for
 from tests.defense.alert_helpers import alert_scene, holder, ids, raise_alert, recipients
 from tests.factories import ZoneFactory
@@ -202,3 +203,17 @@ def test_two_workers_at_once_take_each_step_once():
     assert errors == []
     assert sum(results) == 2
     assert _steps(alert) == [1, 2]
+
+
+def test_a_public_report_nobody_verifies_goes_up_to_the_coordinators(scene):
+    alert = reports.alert_report(
+        assembly=scene.assembly, zone=scene.north, source=Alert.Source.PUBLIC, language="en", location="By the school"
+    )
+    # The dispatcher on duty (every dispatcher, nobody having a shift) was asked with the verifier already.
+    assert recipients("alert_verify") == ids(scene.verifier, scene.dispatcher)
+
+    with _after(alert, scene.plan.verify_minutes):
+        assert alerts.alerts_escalate() == 1
+
+    assert recipients("alert_verify") == ids(scene.verifier, scene.dispatcher, scene.coordinator)
+    assert Message.objects.filter(kind="alert_verify", recipient_key=f"membership:{scene.dispatcher.pk}").count() == 1
