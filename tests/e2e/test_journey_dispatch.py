@@ -1,11 +1,12 @@
 """Dispatch on a phone, in English and in Spanish: an alert nobody verifies goes up a step on its own and the board
-shows it; a dispatcher hands an alert to another with a note, and the other's board shows who holds it.
+shows it; a dispatcher takes a shift, another hands her an alert with a note, and her board shows who holds it.
 
 No beat runs here: the journey does the beat's part (alerts_escalate) in its own process, as a worker would.
 """
 
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -35,6 +36,10 @@ WORDS = {
         "handed": "{by} handed it to {to} at",
         "now_holds": "{name} holds the alert now.",
         "verify": "Please verify",
+        "starts": "Starts",
+        "ends": "Ends",
+        "take": "Take this shift",
+        "signed_up": "You are signed up for the shift. Thank you.",
     },
     "es": {
         "step1": "Enviada al despacho de turno y a la coordinación a las",
@@ -48,6 +53,10 @@ WORDS = {
         "handed": "{by} se la pasó a {to} a las",
         "now_holds": "Ahora {name} lleva la alerta.",
         "verify": "Por favor, verifica",
+        "starts": "Empieza",
+        "ends": "Termina",
+        "take": "Tomar este turno",
+        "signed_up": "Ya tienes el turno. Gracias.",
     },
 }
 # The other phones' fixture, shared with the defense journey.
@@ -151,6 +160,20 @@ def test_journey_a_shift_hand_off(page: Page, open_phone, live_server, screensho
     alert = _raise(plan, north, people["tomas"], verified=True)
     board_path = f"/{language}/a/{assembly.slug}/alerts/{alert.pk}/"
 
+    # Ana takes the next shift on the plan's calendar, starting now, on the assembly's clock.
+    shifts_path = f"/{language}/a/{assembly.slug}/plans/{plan.pk}/shifts/"
+    ana = open_phone(labels["locale"])
+    _log_in(ana, "ana@example.org", shifts_path, labels)
+    expect(ana).to_have_url(f"{live_server.url}{shifts_path}")
+    start = timezone.localtime(timezone.now(), ZoneInfo(assembly.time_zone)).replace(second=0, microsecond=0)
+    ana.get_by_label(words["starts"]).fill(start.strftime("%Y-%m-%dT%H:%M"))
+    ana.get_by_label(words["ends"]).fill((start + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M"))
+    ana.get_by_role("button", name=words["take"]).click()
+    expect(ana.locator("main [role=status]")).to_contain_text(words["signed_up"])
+    expect(ana.locator("#on-duty")).to_contain_text("Ana")
+    assert fits_the_phone(ana)
+    ana.screenshot(path=screenshots_dir / f"journey-dispatch-shifts-{language}.png", full_page=True)
+
     # Tomás's shift is over: he hands the alert he holds to Ana, with a note.
     _log_in(page, "tomas@example.org", board_path, labels)
     expect(page).to_have_url(f"{live_server.url}{board_path}")
@@ -168,9 +191,7 @@ def test_journey_a_shift_hand_off(page: Page, open_phone, live_server, screensho
     assert Alert.objects.get(pk=alert.pk).held_by == people["ana"]
 
     # Ana, on her own phone, finds it on her board: who holds it, and Tomás's note.
-    ana = open_phone(labels["locale"])
-    _log_in(ana, "ana@example.org", board_path, labels)
-    expect(ana).to_have_url(f"{live_server.url}{board_path}")
+    ana.goto(board_path)
     expect(ana.locator("#board-holder")).to_have_text(words["held"].format(name="Ana"))
     expect(ana.locator("#board-events")).to_contain_text(words["handed"].format(by="Tomás", to="Ana"))
     expect(ana.locator("#board-events")).to_contain_text(NOTE[language])
