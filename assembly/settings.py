@@ -151,6 +151,7 @@ CELERY_TASK_ROUTES = {
     "assembly.notify.sweep": {"queue": ALERTS_QUEUE},
     "assembly.notify.sweep_alerts": {"queue": ALERTS_QUEUE},
     "assembly.defense.expire_alerts": {"queue": ALERTS_QUEUE},
+    "assembly.defense.escalate_alerts": {"queue": ALERTS_QUEUE},
 }
 
 # The outbox (assembly/notify). Times in seconds.
@@ -164,6 +165,8 @@ NOTIFY_SWEEP_EVERY = env_int("NOTIFY_SWEEP_EVERY", 60)
 NOTIFY_LEASE = env_int("NOTIFY_LEASE", 30)
 NOTIFY_ALERT_LEASE = env_int("NOTIFY_ALERT_LEASE", 15)
 NOTIFY_ALERT_SWEEP_EVERY = env_int("NOTIFY_ALERT_SWEEP_EVERY", 5)
+# How often unverified alerts are checked against their plan's time to verify (seconds).
+DEFENSE_ESCALATE_EVERY = env_int("DEFENSE_ESCALATE_EVERY", 30)
 NOTIFY_ALERT_REQUEUE_AFTER = env_int("NOTIFY_ALERT_REQUEUE_AFTER", 5)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
 NOTIFY_KEEP_DAYS = env_int("NOTIFY_KEEP_DAYS", 30)
@@ -187,6 +190,12 @@ CELERY_BEAT_SCHEDULE = {
     "rotation-purge": {"task": "assembly.rotation.purge", "schedule": 3600.0},
     # Ended alerts lose their details at once; this ends the ones past their time.
     "defense-expire-alerts": {"task": "assembly.defense.expire_alerts", "schedule": 60.0},
+    # A report nobody verifies goes up a step: the dispatcher on duty and coordinators, then neighboring zones.
+    "defense-escalate-alerts": {
+        "task": "assembly.defense.escalate_alerts",
+        "schedule": float(DEFENSE_ESCALATE_EVERY),
+        "options": {"expires": DEFENSE_ESCALATE_EVERY},
+    },
     "purge-expired-invitations": {"task": "assembly.assemblies.purge_expired_invitations", "schedule": 3600.0},
     # An expired session still names its person on disk until it is deleted.
     "accounts-purge-sessions": {"task": "assembly.accounts.purge_sessions", "schedule": 3600.0},

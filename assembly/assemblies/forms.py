@@ -5,7 +5,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from assembly.assemblies.models import Assembly, Membership, Zone
-from assembly.common.i18n import BilingualFormMixin, localized_fields
+from assembly.common.i18n import BilingualFormMixin, localized_fields, localized_value
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -52,7 +52,18 @@ class ZoneForm(BilingualFormMixin, forms.ModelForm):
 
     class Meta:
         model = Zone
-        fields = localized_fields("name", "description")
+        fields = [*localized_fields("name", "description"), "neighbors"]
+        widgets = {"neighbors": forms.CheckboxSelectMultiple}
+        help_texts = {"neighbors": _("A report nobody verifies in time goes to the verifiers of these zones too.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Zones of the same assembly, never the zone itself.
+        others = Zone.objects.filter(assembly_id=self.instance.assembly_id)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.fields["neighbors"].queryset = others
+        self.fields["neighbors"].label_from_instance = lambda zone: localized_value(zone, "name").text
 
 
 class MembershipRoleForm(forms.Form):

@@ -151,9 +151,12 @@ def invitation_purge_expired() -> int:
 
 
 @transaction.atomic
-def zone_save(*, zone: Zone) -> Zone:
+def zone_save(*, zone: Zone, neighbors=None) -> Zone:
+    """Save a zone and, when given, its neighbors (the relation goes both ways)."""
     zone.full_clean()
     zone.save()
+    if neighbors is not None:
+        zone.neighbors.set([other for other in neighbors if other.assembly_id == zone.assembly_id and other != zone])
     return zone
 
 

@@ -253,7 +253,7 @@ def zone_create(request: HttpRequest, slug: str) -> HttpResponse:
     assembly, _membership = permissions.get_assembly_for_member(request.user, slug, Role.COORDINATOR)
     form = ZoneForm(request.POST or None, instance=Zone(assembly=assembly))
     if request.method == "POST" and form.is_valid():
-        services.zone_save(zone=form.instance)
+        services.zone_save(zone=form.instance, neighbors=form.cleaned_data["neighbors"])
         messages.success(request, _("The zone is saved."))
         return redirect("assembly_detail", slug=assembly.slug)
     return render(request, "assemblies/zone_form.html", {"form": form, "assembly": assembly})
@@ -265,7 +265,7 @@ def zone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     assembly, zone = _get_zone_for_coordinator(request, slug, pk)
     form = ZoneForm(request.POST or None, instance=zone)
     if request.method == "POST" and form.is_valid():
-        services.zone_save(zone=form.instance)
+        services.zone_save(zone=form.instance, neighbors=form.cleaned_data["neighbors"])
         messages.success(request, _("The zone is saved."))
         return redirect("assembly_detail", slug=assembly.slug)
     return render(request, "assemblies/zone_form.html", {"form": form, "assembly": assembly, "zone": zone})

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,8 +15,8 @@ from assembly.assemblies.models import Membership
 from assembly.common.audit import audit_record
 from assembly.common.errors import error_text
 from assembly.defense import alerts, links, selectors
-from assembly.defense.forms import AlertForm, AnswerForm
-from assembly.defense.models import Alert, AlertAnswer
+from assembly.defense.forms import AlertForm, AnswerForm, HandForm, UpdateForm
+from assembly.defense.models import Alert, AlertAnswer, Claim
 from assembly.defense.views import _get_plan_for_member
 from assembly.notify.selectors import CHANNEL_LABELS
 
@@ -82,10 +83,18 @@ def alert_raise(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def alert_board(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
-    alert, _membership = _get_alert_for_dispatcher(request, slug, alert_pk)
+    alert, membership = _get_alert_for_dispatcher(request, slug, alert_pk)
     # Against the plan, not the alert: when the alert ends nothing should tie a person to it.
     audit_record(actor=request.user, action="defense.alert.board", target=alert.plan)
+    return _render_board(request, alert, membership)
+
+
+def _render_board(
+    request: HttpRequest, alert: Alert, membership: Membership, *, hand_form=None, update_form=None
+) -> HttpResponse:
     board = alerts.board(alert)
+    can_hand = alert.is_open and alerts.can_hand(alert, membership)
+    candidates = alerts.hand_candidates(alert) if can_hand else []
     return render(
         request,
         "defense/alert_board.html",
@@ -95,7 +104,11 @@ def alert_board(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
             "plan": alert.plan,
             "board": board,
             "delivery": [(channel, label, board["delivery"][channel]) for channel, label in CHANNEL_LABELS.items()],
+            "answer_labels": dict(AlertAnswer.Answer.choices),
+            "hand_form": (hand_form or HandForm(candidates=candidates)) if candidates else None,
+            "update_form": update_form or UpdateForm(),
         },
+        status=400 if (hand_form and hand_form.errors) or (update_form and update_form.errors) else 200,
     )
 
 
@@ -153,6 +166,75 @@ def alert_close(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
     return _board_action(request, slug, alert_pk, close, _("The alert is closed and its details are erased."))
 
 
+def _ended(request: HttpRequest, alert: Alert) -> HttpResponse:
+    """An action on an alert that ended meanwhile: its board says so, and nothing else happens."""
+    messages.error(request, _("This alert has already ended."))
+    return redirect("alert_board", slug=alert.plan.assembly.slug, alert_pk=alert.pk)
+
+
+@login_required
+@require_POST
+def alert_hand(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
+    """Hand the alert to another of the plan's dispatchers, with a note: the board then shows who holds it."""
+    alert, membership = _get_alert_for_dispatcher(request, slug, alert_pk)
+    if not alerts.can_hand(alert, membership):
+        raise PermissionDenied
+    if not alert.is_open:
+        return _ended(request, alert)
+    form = HandForm(request.POST, candidates=alerts.hand_candidates(alert))
+    if form.is_valid():
+        try:
+            event = alerts.alert_hand(
+                alert=alert, by=membership, to=form.cleaned_data["to"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s holds the alert now.") % {"name": event.to.user.display_name})
+            return redirect("alert_board", slug=slug, alert_pk=alert.pk)
+    alert.refresh_from_db()
+    return _render_board(request, alert, membership, hand_form=form)
+
+
+@login_required
+@require_POST
+def alert_update(request: HttpRequest, slug: str, alert_pk: int) -> HttpResponse:
+    """Post an update to everyone alerted ("they moved to Fifth and Main"); it goes out by each one's channels."""
+    alert, membership = _get_alert_for_dispatcher(request, slug, alert_pk)
+    if not alert.is_open:
+        return _ended(request, alert)
+    form = UpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            alerts.alert_post_update(alert=alert, by=membership, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The update is on its way to everyone alerted."))
+            return redirect("alert_board", slug=slug, alert_pk=alert.pk)
+    alert.refresh_from_db()
+    return _render_board(request, alert, membership, update_form=form)
+
+
+def _role_cards(alert: Alert, membership: Membership) -> list[dict]:
+    """The person's roles in the alert's zone (or the whole area), each with its steps and meeting points."""
+    plan = alert.plan
+    claims = Claim.objects.filter(
+        Q(role__zone=alert.zone) | Q(role__zone__isnull=True), role__plan=plan, membership=membership
+    ).select_related("role__kind", "role__zone")
+    points = list(plan.meeting_points.all())
+    hotlines = list(plan.resources.filter(kind="hotline"))
+    return [
+        {
+            "role": claim.role,
+            "steps": plan.steps.filter(Q(role_kind=claim.role.kind) | Q(role_kind__isnull=True)),
+            "points": points,
+            "hotlines": hotlines,
+        }
+        for claim in claims
+    ]
+
+
 @require_http_methods(["GET", "POST"])
 def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
     """Answer an alert from the link in its message, without logging in; verifiers also verify from here."""
@@ -199,6 +281,10 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
                 problem = error_text(error)
         alert.refresh_from_db()
     current = alert.answers.filter(membership=membership).first()
+    involved = alerts.is_involved(alert, membership)
+    # What to do and where to go, without logging in; the role cards name the meeting points already.
+    cards = _role_cards(alert, membership) if alert.is_open and involved else []
+    points = list(alert.plan.meeting_points.all()) if alert.is_open and involved and not cards else []
     return render(
         request,
         "defense/alert_answer.html",
@@ -210,9 +296,12 @@ def alert_answer(request: HttpRequest, token: str) -> HttpResponse:
             "current": current,
             "verifier": alert.status == Alert.Status.UNVERIFIED and alerts.can_verify(alert, membership),
             # Someone who no longer holds a role here sees that an alert exists, not where.
-            "involved": alerts.is_involved(alert, membership),
+            "involved": involved,
             "done": done,
             "problem": problem,
+            "plan": alert.plan,
+            "cards": cards,
+            "points": points,
         },
         status=400 if form.errors or problem else 200,
     )

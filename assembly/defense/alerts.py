@@ -12,13 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.utils import build_localized_fieldname
 
 from assembly.assemblies.models import Membership, Zone
-from assembly.defense import selectors
-from assembly.defense.models import Alert, AlertAnswer, Claim, GamePlan
+from assembly.common.phones import phone_display
+from assembly.defense import selectors, shifts
+from assembly.defense.models import Alert, AlertAnswer, AlertEvent, Claim, GamePlan
 from assembly.notify import channels
 from assembly.notify.registry import recipient_key
 from assembly.notify.selectors import delivery_counts
@@ -32,6 +34,13 @@ DISPATCHER, VERIFIER = "dispatcher", "verifier"
 ASK_VERIFY = ("alert_verify", "alert_verify_sms", "alert_verify_signal")
 BROADCAST = ("alert", "alert_sms", "alert_signal")
 OVER = ("alert_over", "alert_over_sms", "alert_over_signal")
+# A dispatcher's update to everyone alerted: one occasion per update, so each goes out once.
+UPDATE = ("alert_update", "alert_update_sms", "alert_update_signal")
+# The email telling a dispatcher an alert was handed to them.
+HANDED = "alert_handed"
+# How far an unverified alert goes up: 1 the dispatcher on duty and the coordinators, 2 the neighboring zones.
+LAST_STEP = 2
+NOTE_LENGTH = 280
 # A sighting may be typed a little ahead of the server's clock (a phone's clock runs fast); no further.
 SEEN_AT_SKEW = timedelta(minutes=5)
 
@@ -67,9 +76,25 @@ def can_raise(plan: GamePlan, membership: Membership | None, zone: Zone | None =
     return bool(zones) and (zone is None or None in zones or zone.pk in zones)
 
 
+def _neighbor_verifiers(alert: Alert) -> list[int]:
+    """Verifiers of the zones next to the alert's that the plan covers: an alert nobody verified goes to them last."""
+    neighbors = alert.zone.neighbors.filter(pk__in=alert.plan.zones.values("pk"))
+    return sorted({pk for zone in neighbors for pk in _holders(alert.plan, zone, kind=VERIFIER)})
+
+
 def can_verify(alert: Alert, membership: Membership | None) -> bool:
-    return can_raise(alert.plan, membership, alert.zone) or (
-        membership is not None and membership.pk in _holders(alert.plan, alert.zone, kind=VERIFIER)
+    """Dispatchers and coordinators, the zone's verifiers, and once it reached them the neighboring zones'."""
+    if membership is None:
+        return False
+    return (
+        can_raise(alert.plan, membership, alert.zone)
+        or membership.pk in _holders(alert.plan, alert.zone, kind=VERIFIER)
+        or (
+            membership.is_active
+            and alert.escalation >= LAST_STEP
+            and alert.status == Status.UNVERIFIED
+            and membership.pk in _neighbor_verifiers(alert)
+        )
     )
 
 
@@ -78,7 +103,7 @@ def is_involved(alert: Alert, membership: Membership) -> bool:
     return membership.pk in _holders(alert.plan, alert.zone) or can_verify(alert, membership)
 
 
-def _send(alert: Alert, kinds: tuple[str, ...], memberships: list[int]) -> None:
+def _send(alert: Alert, kinds: tuple[str, ...], memberships: list[int], *, occasion: str = "") -> None:
     """Queue the occasion's message to each member by each channel they chose.
 
     Text and Signal need a number and a channel the site runs; a person left with no channel they can be
@@ -95,7 +120,7 @@ def _send(alert: Alert, kinds: tuple[str, ...], memberships: list[int]) -> None:
         wanted = [kind for kind, chosen in ((sms, by_sms), (signal, by_signal)) if chosen and phone and texts[kind]]
         if by_email or not wanted:
             wanted.insert(0, email)
-        outgoing.extend(Outgoing(kind, key, alert.pk) for kind in wanted)
+        outgoing.extend(Outgoing(kind, key, alert.pk, occasion=occasion) for kind in wanted)
     messages_enqueue(outgoing)
 
 
@@ -186,6 +211,7 @@ def alert_raise(
         plan=plan,
         zone=zone,
         raised_by=raised_by,
+        held_by_id=first_holder(plan, raised_by),
         practice=practice,
         status=Status.VERIFIED if verified else Status.UNVERIFIED,
         verified_at=now if verified else None,
@@ -210,6 +236,14 @@ def alert_raise(
         _send(alert, ASK_VERIFY, verifiers)
         alert.alerted_count = len(verifiers)
     return alert, True
+
+
+def first_holder(plan: GamePlan, raised_by: Membership | None = None) -> int | None:
+    """Who holds a new alert: the dispatcher who raised it, else the first on duty (None: the plan has none)."""
+    if raised_by is not None and raised_by.pk in shifts.plan_dispatchers(plan):
+        return raised_by.pk
+    dispatchers = shifts.on_duty(plan)
+    return dispatchers[0] if dispatchers else None
 
 
 def _lock(alert: Alert) -> Alert:
@@ -262,17 +296,29 @@ def _end(alert: Alert, status: str) -> None:
     alert.status = status
     alert.ended_at = timezone.now()
     alert.raised_by = None
+    alert.held_by = None
     alert.save()
+    # The board's steps, hand-offs and updates name people and places: they go with the details.
+    alert.events.all().delete()
     # Sent or not, the outbox rows would say who was alerted: they go too.
-    messages_erase(kinds=[*ASK_VERIFY, *BROADCAST], object_id=alert.pk)
+    messages_erase(kinds=[*ASK_VERIFY, *BROADCAST, *UPDATE, HANDED], object_id=alert.pk)
     if status in (Status.CLOSED, Status.EXPIRED):
         _send(alert, OVER, called_out)
 
 
+def _sent_to(alert: Alert, kinds: tuple[str, ...]) -> set[int]:
+    """Whom an occasion's messages about the alert were for, by any channel (sent or not)."""
+    return {
+        int(key.partition(":")[2])
+        for kind in kinds
+        for key in messages_keys(kind=kind, object_id=alert.pk)
+        if key.startswith("membership:")
+    }
+
+
 def _called_out(alert: Alert) -> list[int]:
-    """Who was sent the verified alert: they, and only they, hear that it is over."""
-    keys = messages_keys(kind=BROADCAST[0], object_id=alert.pk)
-    return sorted({int(key.partition(":")[2]) for key in keys if key.startswith("membership:")})
+    """Who was sent the verified alert, by whichever channel: they, and only they, hear that it is over."""
+    return sorted(_sent_to(alert, BROADCAST))
 
 
 def alerts_expire(*, now: datetime | None = None) -> int:
@@ -308,19 +354,184 @@ def alert_answer(*, alert: Alert, membership: Membership, answer: str, eta_minut
     return row
 
 
-def board(alert: Alert) -> dict:
-    """What the dispatcher's board shows: the alert's state, its messages per channel, and each answer, newest last.
+def _asked(alert: Alert) -> set[int]:
+    """Who was asked to verify the alert, by any channel (sent or not)."""
+    return _sent_to(alert, ASK_VERIFY)
+
+
+def _escalation_targets(alert: Alert, step: int, *, now: datetime) -> set[int]:
+    if step == 1:
+        coordinators = Membership.objects.filter(
+            assembly_id=alert.plan.assembly_id,
+            role=Membership.Role.COORDINATOR,
+            status=Membership.Status.ACTIVE,
+            user__is_active=True,
+        ).values_list("pk", flat=True)
+        return set(shifts.on_duty(alert.plan, at=now)) | set(coordinators)
+    return set(_neighbor_verifiers(alert))
+
+
+def _escalate(alert: Alert, step: int, *, now: datetime) -> None:
+    """Ask the next ring to verify: only people not asked already, and never the one who raised it."""
+    targets = _escalation_targets(alert, step, now=now) - _asked(alert) - {alert.raised_by_id}
+    _send(alert, ASK_VERIFY, sorted(targets))
+    alert.escalation = step
+    alert.save(update_fields=["escalation"])
+    AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.ESCALATED, step=step, created_at=now)
+
+
+def _escalation_due(alert: Alert, *, now: datetime) -> bool:
+    step = alert.escalation + 1
+    return (
+        alert.status == Status.UNVERIFIED
+        and step <= LAST_STEP
+        and alert.expires_at > now
+        and alert.created_at + timedelta(minutes=alert.plan.verify_minutes * step) <= now
+    )
+
+
+def alerts_escalate(*, now: datetime | None = None) -> int:
+    """Take every unverified alert whose time to verify has passed one step further; return how many steps were taken.
+
+    Each alert is decided under its row lock, after reading it again: two workers running this at once take
+    each step once.
+    """
+    now = now or timezone.now()
+    stepped = 0
+    waiting = Alert.objects.filter(status=Status.UNVERIFIED, escalation__lt=LAST_STEP, expires_at__gt=now)
+    for alert in waiting.select_related("plan").only("pk", "status", "escalation", "created_at", "expires_at", "plan"):
+        if not _escalation_due(alert, now=now):
+            continue
+        with transaction.atomic():
+            alert = _lock(alert)
+            # A worker down for a while finds both steps due: both are taken, each shown on the board.
+            while _escalation_due(alert, now=now):
+                _escalate(alert, alert.escalation + 1, now=now)
+                stepped += 1
+    return stepped
+
+
+def can_hand(alert: Alert, membership: Membership | None) -> bool:
+    """The alert's holder and the coordinators hand it over; anyone who may watch it, when nobody holds it."""
+    if not can_raise(alert.plan, membership, alert.zone):
+        return False
+    return alert.held_by_id in (None, membership.pk) or membership.has_role(Membership.Role.COORDINATOR)
+
+
+def hand_candidates(alert: Alert) -> list[Membership]:
+    """The plan's dispatchers who may take this alert: they dispatch for its zone; its holder is left out."""
+    people = Membership.objects.filter(pk__in=shifts.plan_dispatchers(alert.plan)).select_related("user")
+    return sorted(
+        (m for m in people if m.pk != alert.held_by_id and can_raise(alert.plan, m, alert.zone)),
+        key=lambda m: m.user.display_name.casefold(),
+    )
+
+
+def _clean_note(note: str, *, required: bool) -> str:
+    note = " ".join(note.split())
+    if required and not note:
+        raise ValidationError({"note": _("Write the update first.")})
+    if len(note) > NOTE_LENGTH:
+        raise ValidationError(
+            {"note": _("Keep it to %(limit)d characters: it goes out as a text message.") % {"limit": NOTE_LENGTH}}
+        )
+    return note
+
+
+@transaction.atomic
+def alert_hand(*, alert: Alert, by: Membership, to: Membership, note: str = "") -> AlertEvent:
+    """Hand an open alert to another of the plan's dispatchers, with a note for them."""
+    alert = _lock(alert)
+    if not alert.is_open:
+        raise ValidationError(_("This alert has already ended."))
+    if not can_hand(alert, by):
+        raise ValidationError(_("Only the dispatcher who holds this alert, or a coordinator, can hand it over."))
+    if to.pk not in {m.pk for m in hand_candidates(alert)}:
+        raise ValidationError({"to": _("Hand it to another of this plan's dispatchers for this zone.")})
+    note = _clean_note(note, required=False)
+    alert.held_by = to
+    alert.save(update_fields=["held_by"])
+    event = AlertEvent.objects.create(
+        alert=alert, kind=AlertEvent.Kind.HANDED, by=by, to=to, note=note, created_at=timezone.now()
+    )
+    messages_enqueue([Outgoing(HANDED, recipient_key("membership", to.pk), alert.pk, occasion=str(event.pk))])
+    return event
+
+
+@transaction.atomic
+def alert_post_update(*, alert: Alert, by: Membership, note: str) -> AlertEvent:
+    """Tell everyone alerted something new ("they moved to 5th and Main"): each update goes out once."""
+    alert = _lock(alert)
+    if not alert.is_open:
+        raise ValidationError(_("This alert has already ended."))
+    if not can_raise(alert.plan, by, alert.zone):
+        raise ValidationError(_("Only the plan's dispatchers and the coordinators post updates."))
+    note = _clean_note(note, required=True)
+    event = AlertEvent.objects.create(
+        alert=alert, kind=AlertEvent.Kind.UPDATE, by=by, note=note, created_at=timezone.now()
+    )
+    people = _called_out(alert) if alert.status == Status.VERIFIED else sorted(_asked(alert))
+    _send(alert, UPDATE, [pk for pk in people if pk != by.pk], occasion=str(event.pk))
+    return event
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    if now - moment < timedelta(minutes=1):
+        return str(_("just now"))
+    return str(_("%(time)s ago") % {"time": timesince(moment, now, depth=1)})
+
+
+def _event_text(event: AlertEvent, clock: str) -> str:
+    someone = str(_("a former dispatcher"))
+    if event.kind == AlertEvent.Kind.ESCALATED and event.step == 1:
+        return str(_("Sent to the dispatcher on duty and the coordinators at %(time)s.") % {"time": clock})
+    if event.kind == AlertEvent.Kind.ESCALATED:
+        return str(_("Sent to the verifiers of neighboring zones at %(time)s.") % {"time": clock})
+    by = event.by.user.display_name if event.by_id else someone
+    if event.kind == AlertEvent.Kind.HANDED:
+        to = event.to.user.display_name if event.to_id else someone
+        return str(_("%(by)s handed it to %(to)s at %(time)s.") % {"by": by, "to": to, "time": clock})
+    return str(_("Update sent by %(by)s at %(time)s.") % {"by": by, "time": clock})
+
+
+def board(alert: Alert, *, now: datetime | None = None) -> dict:
+    """What the dispatcher's board shows: the alert's state, its messages per channel, each answer (newest last),
+    its steps, who holds it and whom to call: the people alerted who have not answered.
 
     The messages counted are the alert's while it is on, and once it ends the ones saying it is over: ending it
     erases the first.
     """
-    answers = alert.answers.select_related("membership__user")
+    now = now or timezone.now()
     zone = ZoneInfo(alert.plan.assembly.time_zone)
+
+    def clock(moment: datetime) -> str:
+        return formats.time_format(timezone.localtime(moment, zone), "TIME_FORMAT")
+
+    answers = list(alert.answers.select_related("membership__user"))
     kinds = [*ASK_VERIFY, *BROADCAST] if alert.is_open else list(OVER)
+    if alert.is_open:
+        alerted = set(_called_out(alert)) if alert.status == Status.VERIFIED else _asked(alert)
+        waiting = alerted - {row.membership_id for row in answers}
+        counts = {value: sum(row.answer == value for row in answers) for value in AlertAnswer.Answer.values}
+        counts["none"] = len(waiting)
+    else:
+        alerted = waiting = set()
+        counts = {
+            AlertAnswer.Answer.COMING: alert.coming_count,
+            AlertAnswer.Answer.CANNOT: alert.cannot_count,
+            AlertAnswer.Answer.CLEAR: alert.clear_count,
+            "none": max(alert.alerted_count - alert.coming_count - alert.cannot_count - alert.clear_count, 0),
+        }
+    people = Membership.objects.filter(pk__in=waiting).select_related("user")
+    holder = Membership.objects.select_related("user").filter(pk=alert.held_by_id).first()
     return {
         "status": alert.status,
         "status_label": str(alert.get_status_display()),
-        "alerted": alert.alerted_count,
+        # While it is open, everyone its messages went to (verifiers too); once over, the count kept.
+        "alerted": len(alerted) if alert.is_open else alert.alerted_count,
+        "opened": _ago(alert.created_at, now),
+        "held_by": holder.user.display_name if holder else None,
+        "counts": {str(key): value for key, value in counts.items()},
         "delivery": delivery_counts(kinds=kinds, object_id=alert.pk),
         "answers": [
             {
@@ -328,8 +539,30 @@ def board(alert: Alert) -> dict:
                 "answer": row.answer,
                 "label": str(row.get_answer_display()),
                 "eta": row.eta_minutes,
-                "at": formats.time_format(timezone.localtime(row.answered_at, zone), "TIME_FORMAT"),
+                "at": clock(row.answered_at),
+                "ago": _ago(row.answered_at, now),
+                "arrives": clock(row.answered_at + timedelta(minutes=row.eta_minutes))
+                if row.eta_minutes is not None
+                else None,
             }
             for row in answers
+        ],
+        "events": [
+            {
+                "kind": event.kind,
+                "text": _event_text(event, clock(event.created_at)),
+                "note": event.note,
+                "ago": _ago(event.created_at, now),
+            }
+            for event in alert.events.select_related("by__user", "to__user")
+        ],
+        "waiting": [
+            {
+                "name": person.user.display_name,
+                "phone": phone_display(person.user.phone) if person.user.phone else "",
+                "tel": f"tel:{person.user.phone}" if person.user.phone else "",
+                "sms": f"sms:{person.user.phone}" if person.user.phone else "",
+            }
+            for person in sorted(people, key=lambda person: person.user.display_name.casefold())
         ],
     }

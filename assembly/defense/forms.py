@@ -6,6 +6,7 @@ from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.forms import modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from assembly.assemblies.models import Membership
 from assembly.common.i18n import BilingualFormMixin, localized_fields, localized_value
 from assembly.defense.models import (
     Alert,
@@ -29,7 +30,7 @@ class GamePlanForm(BilingualFormMixin, forms.ModelForm):
 
     class Meta:
         model = GamePlan
-        fields = [*localized_fields("title", "summary"), "scenario", "zones", "alert_hours"]
+        fields = [*localized_fields("title", "summary"), "scenario", "zones", "alert_hours", "verify_minutes"]
         widgets = {"zones": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, assembly, **kwargs):
@@ -195,6 +196,71 @@ class AnswerForm(forms.Form):
         },
     )
     eta_minutes = forms.IntegerField(label=_("I can be there in (minutes)"), min_value=0, max_value=600, required=False)
+
+
+class HandForm(forms.Form):
+    """Hand an alert to another dispatcher of the plan, with a word on where things stand."""
+
+    to = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Hand it to"),
+        error_messages={
+            "required": _("Choose the dispatcher who takes the alert."),
+            "invalid_choice": _("Choose one of the plan's dispatchers from the list."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Note for them"),
+        max_length=280,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 280}),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        # Its own ids: the board shows the update form's note field too.
+        kwargs.setdefault("auto_id", "id_hand_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = Membership.objects.filter(pk__in=[m.pk for m in candidates]).select_related("user")
+        self.fields["to"].label_from_instance = lambda membership: membership.user.display_name
+
+
+class UpdateForm(forms.Form):
+    note = forms.CharField(
+        label=_("Update for everyone alerted"),
+        max_length=280,
+        help_text=_(
+            "For example: they moved to Fifth and Main. It goes out as a text message, at most 280 characters."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 280}),
+        error_messages={"required": _("Write the update first.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_update_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ShiftForm(forms.Form):
+    """A shift, typed on the assembly's wall clock."""
+
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={
+            "required": _("Give the day and time the shift starts."),
+            "invalid": _("Give the day and time the shift starts, like 2026-05-01 22:00."),
+        },
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={
+            "required": _("Give the day and time the shift ends."),
+            "invalid": _("Give the day and time the shift ends, like 2026-05-02 06:00."),
+        },
+    )
 
 
 REPORT_SALT = "assembly.defense.public-report"

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from assembly.defense import links
-from assembly.defense.models import Alert
+from assembly.defense.models import Alert, AlertEvent
 from assembly.notify.channels import TEXT_CHANNELS
 from assembly.notify.links import absolute_url
 from assembly.notify.registry import MessageKind, Recipient, batch_cached, register_assembly_objects, register_kind
@@ -22,7 +22,12 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
     kind = message.kind.removesuffix("_sms").removesuffix("_signal")
     # The alert is read once per batch; whether it is still on, again every fifth of a second of the batch:
     # an alert closed mid-batch must not go out with the details it no longer has.
-    wanted = {"alert_verify": [Alert.Status.UNVERIFIED], "alert": Alert.OPEN}.get(kind)
+    wanted = {
+        "alert_verify": [Alert.Status.UNVERIFIED],
+        "alert": Alert.OPEN,
+        "alert_update": Alert.OPEN,
+        "alert_handed": Alert.OPEN,
+    }.get(kind)
     if wanted is not None:
         status = batch_cached(
             ("alert-status", alert.pk, int(time.monotonic() * 5)),
@@ -30,8 +35,15 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
         )
         if status not in wanted:
             return None
+    update = None
+    if kind in ("alert_update", "alert_handed"):
+        # The occasion is the event's own row: gone with the alert's end, and then the message is not sent.
+        update = AlertEvent.objects.filter(pk=int(message.occasion or 0), alert_id=alert.pk).first()
+        if update is None:
+            return None
     _prefix, _sep, membership_id = message.recipient_key.partition(":")
     return {
+        "update": update,
         "alert": alert,
         "plan": alert.plan,
         "zone": alert.zone,
@@ -41,6 +53,9 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
         "plan_url": absolute_url(
             "plan_detail", language=recipient.language, slug=alert.plan.assembly.slug, pk=alert.plan_id
         ),
+        "board_url": absolute_url(
+            "alert_board", language=recipient.language, slug=alert.plan.assembly.slug, alert_pk=alert.pk
+        ),
     }
 
 
@@ -48,6 +63,7 @@ for name, label in [
     ("alert_verify", _("Reports to verify in my zone")),
     ("alert", _("Verified alerts in my zone")),
     ("alert_over", _("Alerts that are over")),
+    ("alert_update", _("Dispatchers' updates on an alert")),
 ]:
     # Anonymous: an alert says nothing of who was alerted; releasing the role, not a mail client's button, stops it.
     register_kind(MessageKind(name, label, _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE))
@@ -65,7 +81,19 @@ for name, label in [
             )
         )
 
+# A hand-off goes to one dispatcher, by email: they open the board to take it.
+register_kind(
+    MessageKind("alert_handed", _("Alerts handed to me"), _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE)
+)
+
 register_assembly_objects(
-    [f"{name}{suffix}" for name in ("alert_verify", "alert", "alert_over") for suffix in ("", "_sms", "_signal")],
+    [
+        "alert_handed",
+        *(
+            f"{name}{suffix}"
+            for name in ("alert_verify", "alert", "alert_over", "alert_update")
+            for suffix in ("", "_sms", "_signal")
+        ),
+    ],
     lambda assembly_id: Alert.objects.filter(plan__assembly_id=assembly_id).values("pk"),
 )

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from assembly.assemblies.models import Membership
+from assembly.defense import shifts
 from assembly.defense.models import Claim, DefenseRole, GamePlan
 from assembly.defense.selectors import DISPATCHER
 
@@ -101,6 +102,8 @@ def _release(*, role_id: int, membership_id: int) -> bool:
 def claim_release(*, role: DefenseRole, membership: Membership) -> None:
     if not _release(role_id=role.pk, membership_id=membership.pk):
         raise ValidationError(_("You do not hold this role."))
+    if role.kind.key == DISPATCHER and membership.pk not in shifts.plan_dispatchers(role.plan):
+        shifts.dispatch_end(membership_id=membership.pk, plan=role.plan)
 
 
 @transaction.atomic

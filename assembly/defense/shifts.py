@@ -1,11 +1,16 @@
 """Dispatch shifts: who is on duty for a plan now. Alerts and public reports go to them first."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from assembly.assemblies.models import Membership
-from assembly.defense.models import Claim, DispatchShift, GamePlan
+from assembly.defense.models import Alert, Claim, DispatchShift, GamePlan
 
 DISPATCHER = "dispatcher"
 
@@ -31,3 +36,81 @@ def on_duty(plan: GamePlan, *, at: datetime | None = None) -> list[int]:
         plan=plan, starts_at__lte=at, ends_at__gt=at, membership_id__in=dispatchers
     ).values_list("membership_id", flat=True)
     return sorted(set(shifts)) or dispatchers
+
+
+# A shift may start a little before the form is sent: typing takes time.
+START_SKEW = timedelta(minutes=5)
+LONGEST = timedelta(hours=24)
+AHEAD = timedelta(days=14)
+
+
+def shifts_ahead(plan: GamePlan, *, now: datetime | None = None) -> QuerySet[DispatchShift]:
+    """The plan's shifts on now or starting in the next two weeks, soonest first."""
+    now = now or timezone.now()
+    return (
+        DispatchShift.objects.filter(plan=plan, ends_at__gt=now, starts_at__lt=now + AHEAD)
+        .select_related("membership__user")
+        .order_by("starts_at", "pk")
+    )
+
+
+def _local(moment: datetime, plan: GamePlan) -> str:
+    return formats.date_format(timezone.localtime(moment, ZoneInfo(plan.assembly.time_zone)), "SHORT_DATETIME_FORMAT")
+
+
+@transaction.atomic
+def shift_create(*, plan: GamePlan, membership: Membership, starts_at: datetime, ends_at: datetime) -> DispatchShift:
+    """Sign a dispatcher up for a shift: ahead, at most a day long, and not over one of their own."""
+    # The plan's row lock puts one plan's sign-ups in a line: two overlapping ones cannot both pass the check.
+    plan = GamePlan.objects.select_for_update().select_related("assembly").get(pk=plan.pk)
+    if membership.pk not in plan_dispatchers(plan):
+        raise ValidationError(_("Only the plan's dispatchers sign up for its shifts."))
+    now = timezone.now()
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("The shift must end after it starts.")})
+    if ends_at - starts_at > LONGEST:
+        raise ValidationError({"ends_at": _("A shift lasts at most 24 hours. Sign up for two shifts instead.")})
+    if starts_at < now - START_SKEW:
+        raise ValidationError(
+            {"starts_at": _("That time has passed. Start the shift at %(now)s or later.") % {"now": _local(now, plan)}}
+        )
+    overlap = DispatchShift.objects.filter(
+        plan=plan, membership=membership, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).first()
+    if overlap is not None:
+        raise ValidationError(
+            _("You already have a shift from %(start)s to %(end)s. Choose a time outside it.")
+            % {"start": _local(overlap.starts_at, plan), "end": _local(overlap.ends_at, plan)}
+        )
+    shift = DispatchShift(plan=plan, membership=membership, starts_at=starts_at, ends_at=ends_at)
+    shift.save()
+    return shift
+
+
+def can_cancel(shift: DispatchShift, membership: Membership) -> bool:
+    """Dispatchers cancel their own shifts, coordinators anyone's."""
+    return shift.membership_id == membership.pk or (
+        membership.is_active and membership.has_role(Membership.Role.COORDINATOR)
+    )
+
+
+@transaction.atomic
+def shift_cancel(*, shift: DispatchShift, membership: Membership) -> None:
+    if not can_cancel(shift, membership):
+        raise ValidationError(_("Only the dispatcher on this shift, or a coordinator, can cancel it."))
+    DispatchShift.objects.filter(pk=shift.pk).delete()
+
+
+@transaction.atomic
+def dispatch_end(*, membership_id: int, plan: GamePlan | None = None) -> None:
+    """Someone no longer dispatches (for a plan, or at all): their shifts go, and the open alerts they held are let go.
+
+    Shifts already over go too: who was on duty when is not kept.
+    """
+    shifts = DispatchShift.objects.filter(membership_id=membership_id)
+    alerts = Alert.objects.filter(held_by_id=membership_id, status__in=Alert.OPEN)
+    if plan is not None:
+        shifts = shifts.filter(plan=plan)
+        alerts = alerts.filter(plan=plan)
+    shifts.delete()
+    alerts.update(held_by=None)

@@ -12,3 +12,10 @@ def expire_alerts() -> None:
     expired = alerts.alerts_expire()
     if expired:
         logger.info("defense: %d alerts expired and their details were erased", expired)
+
+
+@shared_task(name="assembly.defense.escalate_alerts")
+def escalate_alerts() -> None:
+    stepped = alerts.alerts_escalate()
+    if stepped:
+        logger.info("defense: %d unverified alerts went up a step", stepped)

@@ -1,4 +1,4 @@
-"""The dispatcher's board counts the alert's messages per channel: sent, queued, failed; the page polls them."""
+"""The dispatcher's board counts the alert's messages per channel by state; the page polls them."""
 
 import re
 
@@ -25,7 +25,7 @@ def _url(alert: Alert, name: str = "alert_board") -> str:
 
 
 def _cells(page: str) -> dict[str, list[str]]:
-    """The board's delivery table as shown: per channel, the sent, queued and failed cells."""
+    """The board's delivery table as shown: per channel, the delivered, sent, queued and failed cells."""
     rows = re.findall(r'<tr data-channel="(\w+)">(.*?)</tr>', page, re.S)
     return {channel: re.findall(r'<td data-state="\w+">(\d+)</td>', cells) for channel, cells in rows}
 
@@ -49,7 +49,7 @@ def test_board_counts_each_channels_messages_by_state():
     page = client.get(_url(alert)).content.decode()
 
     assert data["delivery"] == {"email": _counts(1, 1, 1), "sms": _counts(0, 2, 0), "signal": _counts()}
-    assert _cells(page) == {"email": ["1", "1", "1"], "sms": ["0", "2", "0"], "signal": ["0", "0", "0"]}
+    assert _cells(page) == {"email": ["0", "1", "1", "1"], "sms": ["0", "0", "2", "0"], "signal": ["0", "0", "0", "0"]}
 
 
 def test_board_counts_what_the_outbox_sent(smtp_sink, sms_path):
@@ -71,7 +71,7 @@ def test_board_of_an_ended_alert_counts_the_messages_saying_it_is_over():
     page = client_for(scene.dispatcher.user).get(_url(alert)).content.decode()
 
     assert "Messages saying it is over" in page
-    assert _cells(page) == {"email": ["0", "3", "0"], "sms": ["0", "2", "0"], "signal": ["0", "0", "0"]}
+    assert _cells(page) == {"email": ["0", "0", "3", "0"], "sms": ["0", "0", "2", "0"], "signal": ["0", "0", "0", "0"]}
 
 
 def test_board_names_channels_and_states_in_spanish():
@@ -81,5 +81,20 @@ def test_board_names_channels_and_states_in_spanish():
     with translation.override("es"):
         page = client_for(scene.dispatcher.user).get(_url(alert)).content.decode()
 
-    for words in ["Correo electrónico", "Mensaje de texto", "Enviados", "En cola", "Fallidos"]:
+    for words in ["Correo electrónico", "Mensaje de texto", "Entregados", "Enviados", "En cola", "Fallidos"]:
         assert words in page
+
+
+def test_board_counts_delivered_messages_apart_from_sent():
+    scene = alert_scene()
+    alert = raise_alert(scene, verified=True)
+    texts = list(Message.objects.filter(kind="alert_sms", object_id=alert.pk).order_by("pk"))
+    Message.objects.filter(pk=texts[0].pk).update(state=State.DELIVERED)
+    Message.objects.filter(pk=texts[1].pk).update(state=State.SENT)
+    client = client_for(scene.dispatcher.user)
+
+    data = client.get(_url(alert, "alert_board_data")).json()
+    page = client.get(_url(alert)).content.decode()
+
+    assert data["delivery"]["sms"] == _counts(sent=1, delivered=1)
+    assert _cells(page)["sms"] == ["1", "1", "0", "0"]

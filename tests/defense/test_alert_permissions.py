@@ -14,13 +14,13 @@ from django.utils import translation
 
 from assembly.assemblies.models import Assembly
 from assembly.common.models import AuditEntry
-from assembly.defense import links
+from assembly.defense import links, shifts
 from assembly.defense import urls as defense_urls
 from assembly.defense.forms import new_raise_key
-from assembly.defense.models import Alert, AlertAnswer, Claim
+from assembly.defense.models import Alert, AlertAnswer, AlertEvent, Claim
 from assembly.notify.models import Message
 from tests.conftest import client_for
-from tests.defense.alert_helpers import DETAILS, AlertScene, alert_scene, raise_alert
+from tests.defense.alert_helpers import DETAILS, AlertScene, alert_scene, holder, raise_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +62,11 @@ POST_VIEWS = {
     "alert_raise": _both(DISPATCH_POST),
     "alert_verify": _both(VERIFY_POST),
     "alert_close": _both(DISPATCH_POST),
+    # The alert's holder (the dispatcher who raised it) and the coordinators hand it over.
+    "alert_hand": _both(DISPATCH_POST),
+    "alert_update": _both(DISPATCH_POST),
 }
-POST_ONLY = ["alert_close", "alert_verify"]
+POST_ONLY = ["alert_close", "alert_hand", "alert_update", "alert_verify"]
 GET_ONLY = ["alert_board", "alert_board_data"]
 
 
@@ -86,8 +89,13 @@ def users(scene, people) -> dict:
 
 @pytest.fixture
 def alert(scene) -> Alert:
-    """An unverified report in north, raised by the dispatcher: open to verify, to close and to watch."""
-    return raise_alert(scene)
+    """An unverified report in north, raised (and held) by the dispatcher: open to verify, close, watch and hand over.
+
+    A second dispatcher of the whole area, named after the alert went out, is there to hand it to.
+    """
+    raised = raise_alert(scene)
+    holder(scene.plan, "dispatcher", None, language="es")
+    return raised
 
 
 def _url(name: str, scene: AlertScene, alert: Alert) -> str:
@@ -107,6 +115,11 @@ def _post_data(name: str, scene: AlertScene) -> dict:
             "another": "on",
         },
         "alert_verify": lambda: {"decision": "confirm"},
+        "alert_hand": lambda: {
+            "to": next(pk for pk in [*shifts.plan_dispatchers(scene.plan), 0] if pk != scene.dispatcher.pk),
+            "note": "Handed by the matrix",
+        },
+        "alert_update": lambda: {"note": "Posted by the matrix"},
     }.get(name, dict)()
 
 
@@ -116,6 +129,8 @@ def _took_effect(name: str, alert: Alert) -> bool:
         "alert_raise": lambda: Alert.objects.filter(location_en="Raised by the matrix").exists(),
         "alert_verify": lambda: Alert.objects.get(pk=alert.pk).status == Status.VERIFIED,
         "alert_close": lambda: Alert.objects.get(pk=alert.pk).status == Status.CLOSED,
+        "alert_hand": lambda: AlertEvent.objects.filter(alert=alert, kind=AlertEvent.Kind.HANDED).exists(),
+        "alert_update": lambda: AlertEvent.objects.filter(alert=alert, kind=AlertEvent.Kind.UPDATE).exists(),
     }[name]()
 
 
@@ -124,6 +139,7 @@ def snapshot() -> dict:
     return {
         "alerts": list(Alert.objects.order_by("pk").values()),
         "answers": list(AlertAnswer.objects.order_by("pk").values()),
+        "events": list(AlertEvent.objects.order_by("pk").values()),
         "messages": list(Message.objects.order_by("pk").values_list("pk", "kind", "recipient_key", "state")),
         "claims": list(Claim.objects.order_by("pk").values_list("pk", "role_id", "membership_id")),
         "audit": list(AuditEntry.objects.order_by("pk").values_list("actor_id", "action", "target_type", "target_id")),

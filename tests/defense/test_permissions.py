@@ -149,6 +149,7 @@ def _plan_data(scene: Scene, **overrides) -> dict:
         "scenario": GamePlan.Scenario.WORKPLACE_RAID,
         "zones": [scene.zone.pk],
         "alert_hours": "12",
+        "verify_minutes": "5",
         **overrides,
     }
 
@@ -203,11 +204,12 @@ def _check(response, expected) -> None:
 
 
 def test_matrix_covers_every_defense_view():
-    # The alert views and the public report page are built apart and get their own tests.
+    # The alert and shift views and the public report page are built apart and get their own tests.
     names = {
         pattern.name
         for pattern in defense_urls.urlpatterns
-        if pattern.callback.__module__ not in {"assembly.defense.alert_views", "assembly.defense.report_views"}
+        if pattern.callback.__module__
+        not in {"assembly.defense.alert_views", "assembly.defense.report_views", "assembly.defense.shift_views"}
     }
     assert names == set(GET_VIEWS) | set(POST_VIEWS)
 

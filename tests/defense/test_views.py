@@ -372,6 +372,7 @@ def _plan_data(scene: Scene, **overrides) -> dict:
         "scenario": GamePlan.Scenario.WORKPLACE_RAID,
         "zones": [scene.zone.pk],
         "alert_hours": "6",
+        "verify_minutes": "5",
         **overrides,
     }
 
@@ -407,6 +408,8 @@ def test_plan_written_only_in_spanish_is_saved(scene):
         ({"alert_hours": "0"}, "Ensure this value is greater than or equal to 1."),
         ({"alert_hours": "73"}, "Ensure this value is less than or equal to 72."),
         ({"alert_hours": "soon"}, "Enter a whole number."),
+        ({"verify_minutes": "0"}, "Ensure this value is greater than or equal to 1."),
+        ({"verify_minutes": "61"}, "Ensure this value is less than or equal to 60."),
         ({"scenario": "invasion"}, "Select a valid choice. invasion is not one of the available choices."),
         ({"title_en": "x" * 141}, "Ensure this value has at most 140 characters (it has 141)."),
     ],
@@ -436,6 +439,12 @@ def test_coordinator_edits_a_plan_and_keeps_its_status_and_roles(scene):
     assert (plan.title_en, plan.status, list(plan.zones.all())) == ("Home raid, revised", GamePlan.Status.ACTIVE, [])
     assert plan.roles.count() == 3
     assert holders(scene.respond) == (1, 1)
+
+
+def test_coordinator_sets_the_plans_time_to_verify(scene):
+    response = _client(scene, "coordinator").post(scene.url("plan_edit"), _plan_data(scene, verify_minutes="3"))
+    assert response.status_code == 302
+    assert GamePlan.objects.get(pk=scene.plan.pk).verify_minutes == 3
 
 
 def test_plan_edit_page_shows_both_languages_side_by_side(scene):
