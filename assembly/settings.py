@@ -317,6 +317,10 @@ SIGNAL_NUMBER = env_str("SIGNAL_NUMBER", "")
 SIGNAL_RECEIVE_EVERY = env_int("SIGNAL_RECEIVE_EVERY", 5)
 # How long a provider may take to answer one request before the message goes back for a retry.
 PROVIDER_TIMEOUT = env_int("PROVIDER_TIMEOUT", 10)
+# Requests each client address may make to the webhooks per minute: room for a provider's burst of replies
+# after a large alert, none for a flood. Counted in Redis with one atomic increment, not allauth's limiter,
+# whose lock refuses a request that waits for it over a second: a burst of replies would lose some.
+WEBHOOK_RATE_PER_MINUTE = env_int("WEBHOOK_RATE_PER_MINUTE", 6000)
 
 if SIGNAL_BACKEND == "assembly.notify.providers.signal.SignalBackend":
     # signal-cli keeps what people send until asked: this asks, and answers each.
@@ -386,5 +390,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # The twilio client logs every request and response at INFO: headers and URLs by the thousand.
+        "twilio": {"level": "WARNING"},
     },
 }

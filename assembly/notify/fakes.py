@@ -42,6 +42,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle on, the body waits for the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):
         """Quiet: the fakes see numbers and texts, which belong in their folder, not in a log."""
@@ -69,6 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
         return user, password
 
     def do_GET(self):
+        if self.path == "/_fake/accepted":
+            # Not the provider's: how a benchmark in another process counts what this fake took.
+            return self._answer(200, {"accepted": self.server.fake.accepted})
         self.server.fake.get(self)
 
     def do_POST(self):
@@ -92,6 +97,8 @@ class _Fake:
         self.callbacks_failed = 0
         # Tests hold the webhook calls and post them through Django's test client, inside the test's transaction.
         self.hold_callbacks = False
+        # A benchmark with no web server turns them off.
+        self.callbacks = True
         self._held: list[tuple[str, object, dict]] = []
 
     @property
@@ -133,6 +140,8 @@ class _Fake:
         ]
 
     def _call(self, url: str, data, headers: dict) -> None:
+        if not self.callbacks:
+            return
         if self.hold_callbacks:
             with self._lock:
                 self._held.append((url, data, headers))
@@ -444,3 +453,33 @@ def fakes_env(fakes: dict[str, _Fake]) -> dict[str, str]:
     if signal := fakes.get("signal"):
         env.update(SIGNAL_API_URL=signal.url, SIGNAL_NUMBER=signal.number)
     return env
+
+
+def main() -> None:
+    """Run the fakes in a process of their own (`python -m assembly.notify.fakes`) until stopped.
+
+    Prints one line, "ready " and the settings that point a site at them as JSON, once they listen.
+    """
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--folder", required=True, help="where accepted messages are written (sms/, signal/)")
+    parser.add_argument("--site-url", default="http://127.0.0.1:8000", help="the site whose webhooks they call")
+    parser.add_argument("--no-callbacks", action="store_true", help="call no webhooks (no site is running)")
+    args = parser.parse_args()
+    fakes = fakes_start(args.folder, site_url=args.site_url)
+    for fake in fakes.values():
+        fake.callbacks = not args.no_callbacks
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopped.set())
+    signal.signal(signal.SIGINT, lambda _signum, _frame: stopped.set())
+    print("ready", json.dumps(fakes_env(fakes)), flush=True)
+    while not stopped.is_set():
+        time.sleep(0.2)
+    for fake in fakes.values():
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
