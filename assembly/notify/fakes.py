@@ -387,6 +387,14 @@ class FakeSignal(_Fake):
 
     def post(self, handler: _Handler) -> None:
         body = handler._body()
+        if urlsplit(handler.path).path == "/_fake/inbound":
+            # Not signal-cli's: how `manage.py fake_text --signal` writes to our number from a fake phone.
+            try:
+                message = json.loads(body)
+                self.inject_inbound(str(message["sender"]), str(message["text"]))
+            except (ValueError, KeyError, TypeError):
+                return handler._answer(400, {"error": "sender and text are needed"})
+            return handler._answer(204)
         if urlsplit(handler.path).path != "/v2/send":
             return handler._answer(404, {"error": "not found"})
         try:

@@ -18,17 +18,15 @@ def _context(*, message, recipient) -> dict:
     return {"plan_url": "https://asamblea.example/p"}
 
 
-SMS_KIND = registry.register_kind(
-    registry.MessageKind(
-        "provider_test_sms", gettext_lazy("Test"), _context, channel="sms", template="sms/_alert_stop.txt"
-    )
+# Registered only while a provider test runs (see test_providers.py): other tests check every registered kind.
+SMS_KIND = registry.MessageKind(
+    "provider_test_sms", gettext_lazy("Test"), _context, channel="sms", template="sms/_alert_stop.txt"
 )
-SIGNAL_KIND = registry.register_kind(
-    registry.MessageKind(
-        "provider_test_signal", gettext_lazy("Test"), _context, channel="signal", template="sms/_alert_stop.txt"
-    )
+SIGNAL_KIND = registry.MessageKind(
+    "provider_test_signal", gettext_lazy("Test"), _context, channel="signal", template="sms/_alert_stop.txt"
 )
-EMAIL_KIND = registry.register_kind(registry.MessageKind("provider_test_email", gettext_lazy("Test"), _context))
+EMAIL_KIND = registry.MessageKind("provider_test_email", gettext_lazy("Test"), _context)
+TEST_KINDS = (SMS_KIND, SIGNAL_KIND, EMAIL_KIND)
 
 
 def text_rows(kind: registry.MessageKind, *phones: str) -> list[Message]:

@@ -1,10 +1,12 @@
 """The real provider backends, through their client libraries, against local fakes of the providers' APIs."""
 
+import io
 import time
 from urllib.parse import urlencode
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from assembly.common.localredis import free_port
@@ -13,16 +15,19 @@ from assembly.notify.fakes import android_signature
 from assembly.notify.models import Message
 from assembly.notify.providers.signal import signal_receive
 from assembly.notify.services import UNKNOWN_TEXT_REPLY, outbox_send_batch
+from tests.defense.alert_helpers import alert_scene, raise_alert
 from tests.notify.helpers import run_queued_tasks
 from tests.notify.provider_helpers import (
     EMAIL_KIND,
     SIGNAL_KIND,
     SMS_KIND,
     TEMPLATES_DIR,
+    TEST_KINDS,
     fresh,
     post_callbacks,
     text_rows,
 )
+from tests.workers import wait_until
 
 pytestmark = pytest.mark.django_db
 State = Message.State
@@ -31,6 +36,15 @@ ANA, BETO, CARLA = "+13125550142", "+13125550143", "+13125550144"
 REFUSED = "+13125550191"
 UNDELIVERED = "+13125550181"
 STOP_TEXT = "To stop alerts, release your role: https://asamblea.example/p"
+
+
+@pytest.fixture(autouse=True)
+def _test_kinds():
+    for kind in TEST_KINDS:
+        registry.register_kind(kind)
+    yield
+    for kind in TEST_KINDS:
+        registry._kinds.pop(kind.name, None)
 
 
 @pytest.fixture
@@ -358,3 +372,53 @@ def test_signal_receive_task_survives_an_unreachable_api(settings):
 def test_get_backend_builds_each_provider(fake_twilio, fake_signal):
     assert type(channels.get_backend(channels.SMS)).__name__ == "TwilioBackend"
     assert type(channels.get_backend(channels.SIGNAL)).__name__ == "SignalBackend"
+
+
+def test_fake_text_answers_from_a_fake_phone(fake_twilio, inbound, live_server, settings):
+    settings.SITE_URL = live_server.url
+    out = io.StringIO()
+
+    call_command("fake_text", "(312) 555-0142", "1", stdout=out)
+
+    assert out.getvalue().strip() == "Reply: Got it: 1"
+    assert inbound == [registry.InboundText("sms", ANA, fake_twilio.number, "1")]
+
+
+def test_fake_text_by_signal_reaches_the_receive_loop(fake_signal, inbound):
+    call_command("fake_text", ANA, "2", "--signal", stdout=io.StringIO())
+
+    assert signal_receive() == 1
+    assert [text.text for text in inbound] == ["2"]
+
+
+def test_fake_text_refuses_a_bad_number():
+    with pytest.raises(CommandError):
+        call_command("fake_text", "12", "1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_verified_alert_reaches_phones_through_a_real_worker_and_the_twilio_fake(
+    fake_twilio, start_outbox_worker, smtp_sink, settings
+):
+    scene = alert_scene()
+    start_outbox_worker(
+        SMS_BACKEND=settings.SMS_BACKEND,
+        TWILIO_ACCOUNT_SID=fake_twilio.account_sid,
+        TWILIO_AUTH_TOKEN=fake_twilio.auth_token,
+        TWILIO_FROM=fake_twilio.number,
+        TWILIO_API_BASE=fake_twilio.url,
+    )
+
+    alert = raise_alert(scene, verified=True)
+
+    wait_until(
+        lambda: Message.objects.filter(kind="alert_sms", state=State.SENT).count() == 2,
+        what="the worker to text both holders with a phone",
+    )
+    sent = {message["to"]: message for message in fake_twilio.messages()}
+    assert set(sent) == {scene.verifier.user.phone, scene.responder.user.phone}
+    assert "Cuadra norte" in sent[scene.verifier.user.phone]["body"]
+    assert "North block" in sent[scene.responder.user.phone]["body"]
+    refs = set(Message.objects.filter(kind="alert_sms", object_id=alert.pk).values_list("provider_ref", flat=True))
+    assert refs == {message["sid"] for message in sent.values()}
+    wait_until(lambda: len(smtp_sink.deliveries) == 3, what="the three alert emails")
