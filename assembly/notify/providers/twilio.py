@@ -1,11 +1,13 @@
 """SMS through Twilio's Programmable Messaging, with the twilio library."""
 
 import logging
+import os
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from requests.utils import get_environ_proxies
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -34,13 +36,20 @@ class _BaseUrlHttpClient(TwilioHttpClient):
 
 
 def twilio_client() -> Client:
+    """A client with its own pool of connections, sending to TWILIO_API_BASE.
+
+    requests reads the proxy variables of the environment on every request, a fifth of a text's cost in a
+    worker: they are read once here instead.
+    """
     if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN):
         raise ImproperlyConfigured("The Twilio backend needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.")
-    http_client = None
-    if settings.TWILIO_API_BASE != "https://api.twilio.com":
-        http_client = _BaseUrlHttpClient(settings.TWILIO_API_BASE, timeout=settings.PROVIDER_TIMEOUT)
+    options = {"timeout": settings.PROVIDER_TIMEOUT, "proxy": get_environ_proxies(settings.TWILIO_API_BASE)}
+    if settings.TWILIO_API_BASE == "https://api.twilio.com":
+        http_client = TwilioHttpClient(**options)
     else:
-        http_client = TwilioHttpClient(timeout=settings.PROVIDER_TIMEOUT)
+        http_client = _BaseUrlHttpClient(settings.TWILIO_API_BASE, **options)
+    http_client.session.trust_env = False
+    http_client.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
     return Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
 
 
