@@ -23,12 +23,26 @@ class _TimeoutSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
+class _Client(SignalCliRestApi):
+    """The library's client, asking the API's version and mode once, not twice per message, and with a timeout."""
+
+    _about: dict | None = None
+
+    def about(self):
+        if self._about is None:
+            url = self._base_url + "/v1/about"
+            response = requests.get(url, auth=self._auth, verify=self._verify_ssl, timeout=settings.PROVIDER_TIMEOUT)
+            response.raise_for_status()
+            self._about = response.json()
+        return self._about
+
+
 def signal_client() -> SignalCliRestApi:
     """A client for our Signal number; it asks the API for its version and mode, so it can raise SendError."""
     if not (settings.SIGNAL_API_URL and settings.SIGNAL_NUMBER):
         raise ImproperlyConfigured("The Signal backend needs SIGNAL_API_URL and SIGNAL_NUMBER.")
     try:
-        client = SignalCliRestApi(settings.SIGNAL_API_URL.rstrip("/"), settings.SIGNAL_NUMBER)
+        client = _Client(settings.SIGNAL_API_URL.rstrip("/"), settings.SIGNAL_NUMBER)
     except (requests.RequestException, SignalCliRestApiError, ValueError) as error:
         raise channels.SendError(f"signal-cli unreachable: {type(error).__name__}") from None
     client._session = _TimeoutSession()
