@@ -16,8 +16,9 @@ each with a phone number and both email and text chosen, then measures:
 - alert: from calling the service that raises a verified alert (as the dispatcher's form does) until the
   sink has accepted the last of the `count` emails and the fake the last of the `count` texts;
 - inbound: `count` replies texted to our number, posted to the Twilio inbound webhook signed as Twilio
-  signs them (8 at a time, as a provider's burst), until the last TwiML answer came back. The fakes call no
-  status webhooks during the alert, since the worker would share the machine with them.
+  signs them (8 at a time, as a provider's burst), until the last TwiML answer came back; the apps' reader
+  of texts answers them, or bench/inbound_wsgi.py's trivial one where no app registers a reader. The fakes
+  call no status webhooks during the alert, since the worker would share the machine with them.
 
 Targets: the alert under 5 seconds (both channels), ratios (baseline seconds / alert seconds) of at least 0.5
 for each channel, and the inbound replies under 10 seconds. The exit status is 1 when one is missed.
@@ -58,12 +59,12 @@ FIRST_PHONE = 13125552000
 class Providers:
     """The provider fakes in their own process, and how many texts the Twilio fake has accepted."""
 
-    def __init__(self, scratch: Path, site_url: str) -> None:
+    def __init__(self, scratch: Path) -> None:
         import requests
 
         self.log = open(scratch / "fakes.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "assembly.notify.fakes", "--folder", str(scratch / "providers"), "--site-url", site_url],
+            [PYTHON, "-m", "assembly.notify.fakes", "--folder", str(scratch / "providers"), "--no-callbacks"],
             cwd=BASE_DIR,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -261,7 +262,7 @@ def start_web(scratch: Path, port: int, env: dict) -> subprocess.Popen:
             str(Path(PYTHON).with_name("gunicorn")),
             *("--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"),
             *("--workers", "2", "--threads", "4", "--error-logfile", str(scratch / "web.log")),
-            "assembly.wsgi",
+            "bench.inbound_wsgi",
         ],
         cwd=BASE_DIR,
         env=env,
@@ -334,7 +335,7 @@ def main() -> int:
         web_port = free_port()
         site_url = f"http://127.0.0.1:{web_port}"
         sink = Sink(scratch)
-        providers = Providers(scratch, site_url)
+        providers = Providers(scratch)
         redis_url, redis = start_local_redis(var_dir=scratch / "redis")
         os.environ.update(bench_env(scratch=scratch, redis_url=redis_url, smtp_port=sink.port, batch_size=None))
         os.environ.update(
@@ -395,6 +396,9 @@ def main() -> int:
         stop(worker)
         worker = None
 
+        from assembly.notify import registry
+
+        handler = "the apps' own" if registry.inbound_handlers() else "a trivial one (no app reads texts yet)"
         web = start_web(scratch, web_port, env)
         meter = CpuMeter({"web": (web.pid, True), "redis": (redis.pid, False)}, me="poster")
         meter.start()
@@ -416,7 +420,7 @@ def main() -> int:
         print(f"ratio:     email {ratio:.2f}, SMS {sms_ratio:.2f} (baseline / alert; target >= {TARGET_RATIO})")
         print(
             f"inbound:   {answered} of {args.count} signed texts answered by the Twilio webhook (gunicorn 2x4) in "
-            f"{inbound_seconds:.2f} s (target < {TARGET_INBOUND_SECONDS:g} s)"
+            f"{inbound_seconds:.2f} s (target < {TARGET_INBOUND_SECONDS:g} s); reader of texts: {handler}"
         )
         print(
             f"details:   the service took {times['raised']:.2f} s (rows written, batches queued on commit); "
