@@ -206,9 +206,21 @@ def test_webhooks_reject_get(path):
     assert Client().get(path).status_code == 405
 
 
-@pytest.mark.parametrize("path", ["/webhooks/twilio/status/", "/webhooks/twilio/sms/", "/webhooks/android/"])
-def test_webhooks_need_no_csrf_token_but_a_signature(path):
-    assert Client(enforce_csrf_checks=True).post(path, {}).status_code == 403
+def test_webhooks_need_no_csrf_token_but_a_signature(fake_twilio, fake_android):
+    csrf_client = Client(enforce_csrf_checks=True)
+    params = {"MessageSid": "SMunknown", "MessageStatus": "delivered"}
+    body = b'{"event": "sms:delivered", "payload": {"messageId": "unknown"}}'
+
+    twilio = _twilio_post(fake_twilio, "/webhooks/twilio/status/", params, client=csrf_client)
+    android = csrf_client.post(
+        "/webhooks/android/",
+        body,
+        content_type="application/json",
+        headers={key: value for key, value in fake_android.signed_headers(body).items() if key != "Content-Type"},
+    )
+    unsigned = csrf_client.post("/webhooks/twilio/status/", params)
+
+    assert (twilio.status_code, android.status_code, unsigned.status_code) == (204, 204, 403)
 
 
 def test_webhooks_are_rate_limited_per_address(fake_twilio, settings):
