@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from assembly.notify import services
+from assembly.notify import channels, services
 
 logger = logging.getLogger(__name__)
 
