@@ -116,6 +116,16 @@ def test_twilio_busy_gives_the_message_back_for_a_retry(fake_twilio, status):
     assert f"Twilio {status}" in row.last_error
 
 
+def test_twilio_refusing_our_credentials_gives_the_message_back(fake_twilio, settings):
+    settings.TWILIO_AUTH_TOKEN = "not-the-token"
+    [row] = text_rows(SMS_KIND, ANA)
+
+    _send([row])
+
+    row.refresh_from_db()
+    assert (row.state, row.last_error) == (State.PENDING, "sms: try again: Twilio 401 error 20003")
+
+
 def test_twilio_unreachable_gives_the_message_back(fake_twilio, settings):
     settings.TWILIO_API_BASE = f"http://127.0.0.1:{free_port()}"
     [row] = text_rows(SMS_KIND, ANA)
