@@ -97,6 +97,9 @@ class _Fake:
         self.callbacks_failed = 0
         # Tests hold the webhook calls and post them through Django's test client, inside the test's transaction.
         self.hold_callbacks = False
+        # A provider reports delivery seconds later; the fake waits a little, so the site has recorded the
+        # message's reference before its status arrives.
+        self.callback_delay = 0.2
         # A benchmark with no web server turns them off.
         self.callbacks = True
         self._held: list[tuple[str, object, dict]] = []
@@ -146,7 +149,7 @@ class _Fake:
             with self._lock:
                 self._held.append((url, data, headers))
         else:
-            self._callbacks.put((url, data, headers))
+            self._callbacks.put((time.monotonic() + self.callback_delay, url, data, headers))
 
     def take_callbacks(self) -> list[tuple[str, object, dict]]:
         """The webhook calls held so far (url, data, headers), oldest first; with hold_callbacks only."""
@@ -156,7 +159,8 @@ class _Fake:
 
     def _call_back(self) -> None:
         while (job := self._callbacks.get()) is not None:
-            url, data, headers = job
+            due, url, data, headers = job
+            time.sleep(max(due - time.monotonic(), 0))
             try:
                 self._session.post(url, data=data, headers=headers, timeout=10)
             except requests.RequestException:
@@ -214,21 +218,7 @@ class FakeTwilio(_Fake):
             return self._error(handler, 400, 21211, f"The 'To' number {to} is not a valid phone number.")
         sid = f"SM{next(self._count):08d}{secrets.token_hex(12)}"
         self._keep({"sid": sid, "from": sender, "to": to, "body": text})
-        handler._answer(
-            201,
-            {
-                "sid": sid,
-                "account_sid": self.account_sid,
-                "to": to,
-                "from": form.get("From"),
-                "messaging_service_sid": form.get("MessagingServiceSid"),
-                "body": text,
-                "status": "queued",
-                "num_segments": "1",
-                "direction": "outbound-api",
-                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
-            },
-        )
+        # Queued before the answer, sent after a delay: drain() sees it as soon as the client has its answer.
         callback = form.get("StatusCallback")
         if callback:
             failed = to.startswith(UNDELIVERED_PREFIX)
@@ -244,6 +234,21 @@ class FakeTwilio(_Fake):
             if failed:
                 params["ErrorCode"] = "30003"
             self._call(callback, params, self.signed_headers(callback, params))
+        handler._answer(
+            201,
+            {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "to": to,
+                "from": form.get("From"),
+                "messaging_service_sid": form.get("MessagingServiceSid"),
+                "body": text,
+                "status": "queued",
+                "num_segments": "1",
+                "direction": "outbound-api",
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+            },
+        )
 
     def signed_headers(self, url: str, params: dict) -> dict:
         return {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
@@ -304,6 +309,11 @@ class FakeAndroidGateway(_Fake):
             return handler._answer(400, {"message": "invalid phone number"})
         ident = message.get("id") or secrets.token_urlsafe(12)
         self._keep({"id": ident, "to": to, "text": text})
+        if self.webhook_url and message.get("withDeliveryReport", True):
+            failed = to.startswith(UNDELIVERED_PREFIX)
+            payload = {"messageId": ident, "phoneNumber": to, "simNumber": 1}
+            payload.update({"reason": "RESULT_ERROR_GENERIC_FAILURE"} if failed else {})
+            self._event("sms:failed" if failed else "sms:delivered", payload)
         handler._answer(
             202,
             {
@@ -314,11 +324,6 @@ class FakeAndroidGateway(_Fake):
                 "isEncrypted": False,
             },
         )
-        if self.webhook_url and message.get("withDeliveryReport", True):
-            failed = to.startswith(UNDELIVERED_PREFIX)
-            payload = {"messageId": ident, "phoneNumber": to, "simNumber": 1}
-            payload.update({"reason": "RESULT_ERROR_GENERIC_FAILURE"} if failed else {})
-            self._event("sms:failed" if failed else "sms:delivered", payload)
 
     def _event(self, event: str, payload: dict) -> None:
         body = json.dumps(

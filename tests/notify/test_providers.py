@@ -91,6 +91,20 @@ def test_twilio_status_callback_marks_delivered_and_undelivered(fake_twilio):
     assert (lost.state, lost.last_error) == (State.FAILED, "Twilio undelivered: error 30003")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_twilio_status_callbacks_over_http_reach_the_running_site(fake_twilio, live_server, settings):
+    settings.SITE_URL = live_server.url
+    fake_twilio.hold_callbacks = False
+    good, lost = text_rows(SMS_KIND, ANA, UNDELIVERED)
+
+    _send([good, lost])
+    fake_twilio.drain()
+
+    assert fake_twilio.callbacks_failed == 0
+    good, lost = fresh([good, lost])
+    assert (good.state, lost.state) == (State.DELIVERED, State.FAILED)
+
+
 def test_twilio_refusal_fails_for_good_without_the_number(fake_twilio):
     [row] = text_rows(SMS_KIND, REFUSED)
 
