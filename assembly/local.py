@@ -1,9 +1,13 @@
-"""`make run`: the whole site on one machine, with Redis, a Celery worker, one beat, and readable mail.
+"""`make run`: the whole site on one machine, with Redis, a Celery worker, one beat, and readable mail and texts.
 
 Uses the Redis at REDIS_URL when it answers, otherwise starts the one installed from PyPI under var/.
-Ctrl-C stops everything this started.
+Texts go through the real Twilio and Signal backends to local fakes of their APIs (assembly/notify/fakes.py),
+which write each message they take to var/sms/ and var/signal/; `manage.py fake_text +13125550142 "1"`
+answers from a fake phone. SMS_BACKEND=assembly.notify.channels.FileBackend (or any backend) in the
+environment keeps the fakes off. Ctrl-C stops everything this started.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -23,6 +27,28 @@ def manage(*args: str, env: dict) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
+def _start_fakes(env: dict) -> list:
+    """Start the Twilio and Signal fakes here and point the web, worker and beat at them, unless a backend is set."""
+    if "SMS_BACKEND" in env or "SIGNAL_BACKEND" in env:
+        return []
+    from assembly.notify.fakes import FakeSignal, FakeTwilio, fakes_env
+
+    twilio, signal_api = FakeTwilio(VAR_DIR / "sms").start(), FakeSignal(VAR_DIR / "signal").start()
+    settings = fakes_env({"twilio": twilio, "signal": signal_api})
+    env.update(
+        settings,
+        SMS_BACKEND="assembly.notify.providers.twilio.TwilioBackend",
+        SIGNAL_BACKEND="assembly.notify.providers.signal.SignalBackend",
+    )
+    # For `manage.py fake_text`; development credentials of this run only.
+    path = VAR_DIR / "fakes.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings), encoding="utf-8")
+    path.chmod(0o600)
+    print(f"Texts go to fakes of Twilio ({twilio.url}) and signal-cli ({signal_api.url}): see var/sms/, var/signal/")
+    return [twilio, signal_api]
+
+
 def main() -> int:
     # `kill` (SIGTERM) stops the children too, as Ctrl-C does: the `finally` below runs on SystemExit.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
@@ -38,6 +64,7 @@ def main() -> int:
         children.append(redis_process)
         print(f"Started a local Redis at {redis_url} (files in var/redis/)")
     env["REDIS_URL"] = redis_url
+    fakes = _start_fakes(env)
 
     try:
         manage("migrate", "--verbosity", "0", env=env)
@@ -78,6 +105,9 @@ def main() -> int:
         print("\nStopping…")
         return 0
     finally:
+        for fake in fakes:
+            fake.stop()
+        (VAR_DIR / "fakes.json").unlink(missing_ok=True)
         for child in reversed(children):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)

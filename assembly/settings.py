@@ -152,6 +152,7 @@ CELERY_TASK_ROUTES = {
     "assembly.notify.sweep_alerts": {"queue": ALERTS_QUEUE},
     "assembly.defense.expire_alerts": {"queue": ALERTS_QUEUE},
     "assembly.defense.escalate_alerts": {"queue": ALERTS_QUEUE},
+    "assembly.notify.signal_receive": {"queue": ALERTS_QUEUE},
 }
 
 # The outbox (assembly/notify). Times in seconds.
@@ -301,6 +302,42 @@ SMS_BACKEND = env_str("SMS_BACKEND", "assembly.notify.channels.FileBackend" if D
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
 SIGNAL_BACKEND = env_str("SIGNAL_BACKEND", "assembly.notify.channels.FileBackend" if DEBUG else "")
 SIGNAL_FILE_PATH = Path(env_str("SIGNAL_FILE_PATH", str(VAR_DIR / "signal")))
+# The providers (assembly/notify/providers/), each picked by naming its class in SMS_BACKEND or SIGNAL_BACKEND.
+# Twilio: SMS_BACKEND=assembly.notify.providers.twilio.TwilioBackend. TWILIO_FROM is our number (E.164) or a
+# Messaging Service SID (MG...). TWILIO_API_BASE points the client elsewhere than Twilio (make run, tests).
+# Delivery statuses and inbound texts come to /webhooks/twilio/status/ and /webhooks/twilio/sms/ of SITE_URL.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = env_str("TWILIO_FROM", "")
+TWILIO_API_BASE = env_url("TWILIO_API_BASE", "https://api.twilio.com", {"http", "https"}).rstrip("/")
+# SMS Gateway for Android (a phone of ours sends the texts): SMS_BACKEND=
+# assembly.notify.providers.android.AndroidGatewayBackend. The URL is the phone's local server or the
+# gateway's cloud or private server; its webhooks (sms:received, sms:delivered, sms:failed) go to
+# /webhooks/android/ signed with ANDROID_GATEWAY_WEBHOOK_SECRET.
+ANDROID_GATEWAY_URL = env_str("ANDROID_GATEWAY_URL", "")
+ANDROID_GATEWAY_LOGIN = env_str("ANDROID_GATEWAY_LOGIN", "")
+ANDROID_GATEWAY_PASSWORD = env_str("ANDROID_GATEWAY_PASSWORD", "")
+ANDROID_GATEWAY_WEBHOOK_SECRET = env_str("ANDROID_GATEWAY_WEBHOOK_SECRET", "")
+# signal-cli REST API (a Signal account of ours, on a host we run): SIGNAL_BACKEND=
+# assembly.notify.providers.signal.SignalBackend. The beat fetches what people sent it every
+# SIGNAL_RECEIVE_EVERY seconds and answers each.
+SIGNAL_API_URL = env_str("SIGNAL_API_URL", "")
+SIGNAL_NUMBER = env_str("SIGNAL_NUMBER", "")
+SIGNAL_RECEIVE_EVERY = env_int("SIGNAL_RECEIVE_EVERY", 5)
+# How long a provider may take to answer one request before the message goes back for a retry.
+PROVIDER_TIMEOUT = env_int("PROVIDER_TIMEOUT", 10)
+# Requests each client address may make to the webhooks per minute: room for a provider's burst of replies
+# after a large alert, none for a flood. Counted in Redis with one atomic increment, not allauth's limiter,
+# whose lock refuses a request that waits for it over a second: a burst of replies would lose some.
+WEBHOOK_RATE_PER_MINUTE = env_int("WEBHOOK_RATE_PER_MINUTE", 6000)
+
+if SIGNAL_BACKEND == "assembly.notify.providers.signal.SignalBackend":
+    # signal-cli keeps what people send until asked: this asks, and answers each.
+    CELERY_BEAT_SCHEDULE["notify-signal-receive"] = {
+        "task": "assembly.notify.signal_receive",
+        "schedule": float(SIGNAL_RECEIVE_EVERY),
+        "options": {"expires": SIGNAL_RECEIVE_EVERY},
+    }
 
 # Security headers. Every page is same-origin only: no CDN, web font, map tile or analytics host.
 CONTENT_SECURITY_POLICY = {
@@ -362,5 +399,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # The twilio client logs every request and response at INFO: headers and URLs by the thousand.
+        "twilio": {"level": "WARNING"},
     },
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/setlang/", language_switch, name="set_language"),
     # The public report page's short address, for flyers: no language in it, the visitor's phone chooses.
     path("r/<str:code>/", report_views.report_short, name="report_short"),
+    path("webhooks/", include("assembly.notify.webhook_urls")),
 ]
 
 urlpatterns += i18n_patterns(

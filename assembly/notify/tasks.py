@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from assembly.notify import services
+from assembly.notify import channels, services
 
 logger = logging.getLogger(__name__)
 
@@ -30,3 +30,17 @@ def send_batch(*, message_ids: list[int]) -> None:
 @shared_task(name="assembly.notify.purge")
 def purge() -> None:
     logger.info("outbox: purged %d old messages", services.outbox_purge())
+
+
+@shared_task(name="assembly.notify.signal_receive")
+def signal_receive() -> None:
+    """Answer what people sent our Signal number since the last run; the beat runs it every few seconds."""
+    from assembly.notify.providers.signal import signal_receive as receive
+
+    try:
+        handled = receive()
+    except channels.SendError as error:
+        logger.warning("signal: %s", error)
+        return
+    if handled:
+        logger.info("signal: answered %d messages", handled)

@@ -49,3 +49,51 @@ def start_outbox_worker(transactional_db, smtp_sink) -> Iterator[Callable[..., s
     # The test has its answer: what a worker is still doing no longer matters, and a warm shutdown takes seconds.
     for process in started:
         kill_worker(process)
+
+
+@pytest.fixture
+def fake_twilio(settings, tmp_path):
+    """Twilio's API on loopback, with the site's SMS going through the real TwilioBackend to it.
+
+    Its status callbacks are held: `post_callbacks` posts them to the site through Django's test client.
+    """
+    from assembly.notify.fakes import FakeTwilio
+
+    fake = FakeTwilio(tmp_path / "sms").start()
+    fake.hold_callbacks = True
+    settings.SMS_BACKEND = "assembly.notify.providers.twilio.TwilioBackend"
+    settings.TWILIO_ACCOUNT_SID = fake.account_sid
+    settings.TWILIO_AUTH_TOKEN = fake.auth_token
+    settings.TWILIO_FROM = fake.number
+    settings.TWILIO_API_BASE = fake.url
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_android(settings, tmp_path):
+    """SMS Gateway for Android's API on loopback, serving the site's SMS; its webhooks are held as above."""
+    from assembly.notify.fakes import FakeAndroidGateway
+
+    fake = FakeAndroidGateway(tmp_path / "sms", webhook_url=settings.SITE_URL + "/webhooks/android/").start()
+    fake.hold_callbacks = True
+    settings.SMS_BACKEND = "assembly.notify.providers.android.AndroidGatewayBackend"
+    settings.ANDROID_GATEWAY_URL = fake.api_url
+    settings.ANDROID_GATEWAY_LOGIN = fake.login
+    settings.ANDROID_GATEWAY_PASSWORD = fake.password
+    settings.ANDROID_GATEWAY_WEBHOOK_SECRET = fake.secret
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_signal(settings, tmp_path):
+    """signal-cli's REST API on loopback, serving the site's Signal channel."""
+    from assembly.notify.fakes import FakeSignal
+
+    fake = FakeSignal(tmp_path / "signal").start()
+    settings.SIGNAL_BACKEND = "assembly.notify.providers.signal.SignalBackend"
+    settings.SIGNAL_API_URL = fake.url
+    settings.SIGNAL_NUMBER = fake.number
+    yield fake
+    fake.stop()
