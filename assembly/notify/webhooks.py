@@ -122,7 +122,7 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
             channels.SMS, sender, phone_normalize(request.POST.get("To", "")), request.POST.get("Body", "")
         )
         answer.message(services.text_receive(inbound))
-    return HttpResponse(str(answer), content_type="text/xml")
+    return HttpResponse(str(answer), content_type="text/xml; charset=utf-8")
 
 
 def _android_signed(request: HttpRequest, *, now: float | None = None) -> bool:
