@@ -171,6 +171,8 @@ DEFENSE_ESCALATE_EVERY = env_int("DEFENSE_ESCALATE_EVERY", 30)
 NOTIFY_ALERT_REQUEUE_AFTER = env_int("NOTIFY_ALERT_REQUEUE_AFTER", 5)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
 NOTIFY_KEEP_DAYS = env_int("NOTIFY_KEEP_DAYS", 30)
+# Texts one number may send in ten minutes before the site stops acting on them and answering (a reply loop).
+INBOUND_PER_SENDER = env_int("INBOUND_PER_SENDER", 20)
 
 CELERY_BEAT_SCHEDULE = {
     # The one sweep: every due message goes out from here, so a lost Redis loses nothing. A sweep not

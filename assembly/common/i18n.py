@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
@@ -11,6 +12,18 @@ from modeltranslation.utils import build_localized_fieldname
 
 def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
+
+
+def in_all_languages(message: str, *, separator: str = " / ") -> str:
+    """A message in every language of the site, each once, for a reader whose language nothing tells (a text
+    from an unknown number, a flyer). `message` is an untranslated msgid, marked with gettext_noop."""
+    texts: list[str] = []
+    for code in language_codes():
+        with translation.override(code):
+            text = translation.gettext(message)
+        if text not in texts:
+            texts.append(text)
+    return separator.join(texts)
 
 
 def localized_fields(*names: str) -> list[str]:

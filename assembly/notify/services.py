@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
@@ -18,8 +19,10 @@ from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_noop
 
 from assembly.common.cache import redis_unreachable
+from assembly.common.i18n import in_all_languages
 from assembly.notify import channels, links, registry, segments, shutdown
 from assembly.notify.models import Message, OptOut
 
@@ -513,22 +516,50 @@ def render_text(message: Message) -> tuple[str, str] | None:
 
 
 def text_receive(inbound: registry.InboundText) -> str:
-    """Hand a text a person sent to the apps that read them; return the reply to send back.
+    """Hand a text a person sent to the apps that read them; return the reply to send back ("" for none).
 
     Nothing of the text is stored here: a handler keeps what it acts on (an answer, a report) and nothing else.
     A text no handler takes gets the short help every app agrees on, which reveals nothing about the sender.
+    A number that writes more than INBOUND_PER_SENDER texts in ten minutes (a reply loop with an auto-responder,
+    a prankster) is ignored for the rest of the window: nothing is done and nothing is sent back, so it costs
+    nothing. An SMS reply is folded to GSM-7 where it can be, which halves what a Spanish reply costs.
     """
+    if _inbound_flood(inbound.sender):
+        return ""
+    reply = ""
     for handler in registry.inbound_handlers():
         reply = handler(inbound)
         if reply:
-            return reply
-    return UNKNOWN_TEXT_REPLY
+            break
+    reply = reply or unknown_text_reply()
+    return segments.fold(reply) if inbound.channel == channels.SMS else reply
 
 
-# Both languages at once: nothing tells which one a stranger reads.
-UNKNOWN_TEXT_REPLY = (
-    "Asamblea: reply 1 = I'm coming, 2 = I can't, 3 = all clear. / Responde 1 = voy, 2 = no puedo, 3 = todo bien."
-)
+# Marked for the catalog; sent in every language at once, since nothing tells which one a stranger reads.
+UNKNOWN_TEXT = gettext_noop("Asamblea: reply 1 = coming, 2 = can't, 3 = all clear.")
+
+
+def unknown_text_reply() -> str:
+    return in_all_languages(UNKNOWN_TEXT)
+
+
+def _inbound_flood(sender: str) -> bool:
+    """Count a sender's texts in a ten-minute window, keyed by a keyed hash of the number (never the number).
+
+    With Redis away the count cannot be kept and the text goes through: the provider's signature was checked,
+    and an answer to a raid matters more than a flood.
+    """
+    digest = salted_hmac("assembly.notify.inbound", sender, algorithm="sha256").hexdigest()[:24]
+    key = f"inbound:{digest}:{int(time.time() // 600)}"
+    try:
+        count = 1 if cache.add(key, 1, timeout=660) else cache.incr(key)
+    except ValueError:
+        # The window's key expired between the two calls: a new window.
+        return False
+    except Exception:
+        logger.warning("replies: the per-sender limit could not count a text")
+        return False
+    return count > settings.INBOUND_PER_SENDER
 
 
 def text_reply(*, channel: str, to: str, text: str) -> bool:
@@ -537,6 +568,8 @@ def text_reply(*, channel: str, to: str, text: str) -> bool:
     Not through Celery: a task's arguments sit in Redis and in worker logs, and a number and a text are personal
     data. Nothing of it is stored; a reply the provider refuses is lost, and the person can text again.
     """
+    if not text:
+        return False
     try:
         channels.get_backend(channel).send(to=to, text=text)
     except Exception as error:

@@ -121,7 +121,9 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
         inbound = registry.InboundText(
             channels.SMS, sender, phone_normalize(request.POST.get("To", "")), request.POST.get("Body", "")
         )
-        answer.message(services.text_receive(inbound))
+        reply = services.text_receive(inbound)
+        if reply:
+            answer.message(reply)
     return HttpResponse(str(answer), content_type="text/xml; charset=utf-8")
 
 

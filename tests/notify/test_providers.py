@@ -14,7 +14,7 @@ from assembly.notify import channels, registry
 from assembly.notify.fakes import android_signature
 from assembly.notify.models import Message
 from assembly.notify.providers.signal import signal_receive
-from assembly.notify.services import UNKNOWN_TEXT_REPLY, outbox_send_batch
+from assembly.notify.services import outbox_send_batch, unknown_text_reply
 from tests.defense.alert_helpers import alert_scene, raise_alert
 from tests.notify.helpers import run_queued_tasks
 from tests.notify.provider_helpers import (
@@ -276,7 +276,7 @@ def test_twilio_inbound_text_nobody_takes_gets_the_short_help(fake_twilio, inbou
         fake_twilio, "/webhooks/twilio/sms/", {"From": ANA, "To": fake_twilio.number, "Body": "ignore me"}
     )
 
-    assert UNKNOWN_TEXT_REPLY.split(" / ")[0] in response.content.decode()
+    assert unknown_text_reply().split(" / ")[0] in response.content.decode()
 
 
 def test_twilio_inbound_text_with_a_bad_signature_reaches_no_handler(fake_twilio, inbound):
@@ -392,7 +392,7 @@ def test_signal_receive_hands_each_message_on_and_answers(fake_signal, inbound):
         registry.InboundText("signal", BETO, fake_signal.number, "ignore me"),
     ]
     replies = [(message["to"], message["text"]) for message in fake_signal.messages()]
-    assert replies == [(ANA, "Got it: 1"), (BETO, UNKNOWN_TEXT_REPLY)]
+    assert replies == [(ANA, "Got it: 1"), (BETO, unknown_text_reply())]
     assert signal_receive() == 0
 
 
