@@ -461,7 +461,13 @@ def _send_texts(claimed: list[Message], *, channel: str, claim: _Claim, now: dat
     if not claimed:
         return 0
     token = claim.token
-    backend = channels.get_backend(channel)
+    try:
+        backend = channels.get_backend(channel)
+    except Exception as error:
+        # A channel set up wrong (no backend, a missing setting) holds up its own messages, not the email.
+        logger.warning("outbox: the %s backend cannot start: %s", channel, type(error).__name__)
+        _release([message.pk for message in claimed], token=token, error=f"{channel}: {type(error).__name__}", now=now)
+        return 0
     sent = 0
     for message in claimed:
         if not claim.take(message.pk):

@@ -169,6 +169,20 @@ def test_one_provider_error_holds_up_nothing_else_in_the_batch(fake_twilio, smtp
     assert len(smtp_sink.deliveries) == 1
 
 
+def test_a_text_channel_set_up_wrong_holds_up_only_its_own_messages(smtp_sink, settings):
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], TEMPLATES_DIR]}]
+    settings.SIGNAL_BACKEND = "assembly.notify.providers.nowhere.Backend"
+    [signal] = text_rows(SIGNAL_KIND, ANA)
+    [email] = text_rows(EMAIL_KIND, CARLA)
+
+    assert _send([signal, email]) == 1
+
+    signal, email = fresh([signal, email])
+    assert (signal.state, signal.last_error) == (State.PENDING, "signal: ModuleNotFoundError")
+    assert email.state == State.SENT
+    assert len(smtp_sink.deliveries) == 1
+
+
 def _twilio_post(fake, path: str, params: dict, *, sign_as: str | None = None, client: Client | None = None):
     from django.conf import settings
 
