@@ -211,7 +211,7 @@ def alert_raise(
         plan=plan,
         zone=zone,
         raised_by=raised_by,
-        held_by_id=first_holder(plan, raised_by),
+        held_by_id=first_holder(plan, zone, raised_by),
         practice=practice,
         status=Status.VERIFIED if verified else Status.UNVERIFIED,
         verified_at=now if verified else None,
@@ -238,11 +238,11 @@ def alert_raise(
     return alert, True
 
 
-def first_holder(plan: GamePlan, raised_by: Membership | None = None) -> int | None:
-    """Who holds a new alert: the dispatcher who raised it, else the first on duty (None: the plan has none)."""
-    if raised_by is not None and raised_by.pk in shifts.plan_dispatchers(plan):
+def first_holder(plan: GamePlan, zone: Zone, raised_by: Membership | None = None) -> int | None:
+    """Who holds a new alert: the dispatcher who raised it, else the first on duty for its zone (None: none)."""
+    if raised_by is not None and raised_by.pk in shifts.plan_dispatchers(plan, zone):
         return raised_by.pk
-    dispatchers = shifts.on_duty(plan)
+    dispatchers = shifts.on_duty(plan, zone=zone)
     return dispatchers[0] if dispatchers else None
 
 
@@ -367,7 +367,7 @@ def _escalation_targets(alert: Alert, step: int, *, now: datetime) -> set[int]:
             status=Membership.Status.ACTIVE,
             user__is_active=True,
         ).values_list("pk", flat=True)
-        return set(shifts.on_duty(alert.plan, at=now)) | set(coordinators)
+        return set(shifts.on_duty(alert.plan, zone=alert.zone, at=now)) | set(coordinators)
     return set(_neighbor_verifiers(alert))
 
 

@@ -101,7 +101,7 @@ def alert_report(*, assembly: Assembly, zone: Zone, source: str, language: str, 
     )
     if already.exists():
         return None
-    duty = on_duty(plan, at=now)
+    duty = on_duty(plan, zone=zone, at=now)
     alert = Alert(
         plan=plan,
         zone=zone,

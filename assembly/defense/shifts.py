@@ -5,20 +5,24 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from assembly.assemblies.models import Membership
+from assembly.assemblies.models import Membership, Zone
 from assembly.defense.models import Alert, Claim, DispatchShift, GamePlan
 
 DISPATCHER = "dispatcher"
 
 
-def plan_dispatchers(plan: GamePlan) -> list[int]:
-    """Active facilitators holding the plan's dispatcher role: a dispatcher who lost that rank dispatches no more."""
+def plan_dispatchers(plan: GamePlan, zone: Zone | None = None) -> list[int]:
+    """Active facilitators holding the plan's dispatcher role (for the zone, when given: its own or the whole
+    area's): a dispatcher who lost that rank dispatches no more."""
     ranked = [role for role, rank in Membership.RANK.items() if rank >= Membership.RANK[Membership.Role.FACILITATOR]]
-    memberships = Claim.objects.filter(
+    claims = (
+        Claim.objects.all() if zone is None else Claim.objects.filter(Q(role__zone=zone) | Q(role__zone__isnull=True))
+    )
+    memberships = claims.filter(
         role__plan=plan,
         role__kind__key=DISPATCHER,
         membership__status=Membership.Status.ACTIVE,
@@ -28,10 +32,14 @@ def plan_dispatchers(plan: GamePlan) -> list[int]:
     return sorted(set(memberships))
 
 
-def on_duty(plan: GamePlan, *, at: datetime | None = None) -> list[int]:
-    """The dispatchers whose shift covers this moment; all of the plan's dispatchers when nobody's does."""
+def on_duty(plan: GamePlan, *, zone: Zone | None = None, at: datetime | None = None) -> list[int]:
+    """The dispatchers whose shift covers this moment; all of the plan's dispatchers when nobody's does.
+
+    With a zone, only those who dispatch for it: a dispatcher of another zone can neither see nor act on its
+    alerts, so they are neither told of them nor made to hold them.
+    """
     at = at or timezone.now()
-    dispatchers = plan_dispatchers(plan)
+    dispatchers = plan_dispatchers(plan, zone)
     shifts = DispatchShift.objects.filter(
         plan=plan, starts_at__lte=at, ends_at__gt=at, membership_id__in=dispatchers
     ).values_list("membership_id", flat=True)

@@ -116,6 +116,20 @@ def test_dispatcher_signs_up_for_a_shift_on_the_assemblys_clock(scene):
     )
 
 
+def test_a_dispatcher_on_duty_for_another_zone_is_neither_told_nor_made_to_hold(scene):
+    # South's own dispatcher is on shift; the whole area's dispatcher (scene.dispatcher) is not.
+    south_only = holder(scene.plan, "dispatcher", scene.south, language="es")
+    _shift(scene, south_only, timedelta(minutes=-5), 2)
+
+    assert shifts.on_duty(scene.plan, zone=scene.south) == [south_only.pk]
+    # Nobody on shift can act in the north: every dispatcher who can is asked.
+    assert shifts.on_duty(scene.plan, zone=scene.north) == [scene.dispatcher.pk]
+    alert, _created = alerts.alert_raise(
+        plan=scene.plan, zone=scene.north, raised_by=scene.coordinator, verified=False, practice=False, location="x"
+    )
+    assert alert.held_by == scene.dispatcher
+
+
 def test_a_shift_on_now_puts_its_dispatcher_on_duty_and_alerts_are_held_by_them(scene):
     other = holder(scene.plan, "dispatcher", None, language="es")
     _shift(scene, other, timedelta(minutes=-5), 2)
