@@ -100,7 +100,7 @@ def test_every_alert_text_fits_one_segment_with_the_longest_names(long_scene, se
             text = message["text"]
             assert fits_one_segment(text), (kind, len(text), text)
             assert segments.is_gsm(text), text
-            starts = ("[DRILL] ", "[SIMULACRO] ") if practice else ("ALERT", "Please", "Verifica", "Asamblea")
+            starts = ("[DRILL] ", "[SIMULACRO] ") if practice else ("ALERT", "Check", "Verifica", "Asamblea")
             assert text.startswith(starts), text
             assert zone[:2] in text, text
             if kind == "alert_over":

@@ -316,11 +316,11 @@ def test_each_verifier_is_asked_in_their_own_language(scene, smtp_sink, sms_path
     assert "Where: Corner of Fifth and Main" in english.text
     [texto] = texts_to(sms_path, scene.verifier)
     assert texto.startswith(
-        "Verifica: avisan de agentes en Cuadra norte, Esquina de la Quinta y Main. Responde 1=los veo, 3=no hay nada "
+        "Verifica: agentes en Cuadra norte, Esquina de la Quinta y Main. Responde 1=los veo, 3=no hay nada "
     )
     [text] = texts_to(sms_path, scene.south_verifier)
     assert text.startswith(
-        "Please check: agents reported in South block, Corner of Fifth and Main. Reply 1=I see them, 3=nothing there "
+        "Check: agents in South block, Corner of Fifth and Main. Reply 1=I see them, 3=nothing there "
     )
 
 
