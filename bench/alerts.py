@@ -2,7 +2,7 @@
 
 Run by hand, never by the test suite:
 
-    .venv/bin/python bench/alerts.py [--count 1000] [--concurrency 2] [--keep]
+    .venv/bin/python bench/alerts.py [--count 1000] [--concurrency CORES] [--keep]
 
 Everything runs on loopback in a scratch folder under var/bench/: a fresh SQLite file, a private Redis,
 an SMTP sink in its own process (bench/smtpsink.py), the provider fakes in theirs (assembly/notify/fakes.py:
@@ -319,7 +319,12 @@ def inbound(providers: Providers, site_url: str, count: int) -> tuple[float, int
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="role holders to alert (default 1000)")
-    parser.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="worker processes (default: one per core, as the README's deployment runs them)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder afterwards")
     args = parser.parse_args()
 

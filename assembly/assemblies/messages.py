@@ -22,7 +22,20 @@ def membership_recipient(pk: int) -> Recipient | None:
     return Recipient(email, language, name, recipient_key("user", user_id), phone=phone)
 
 
-register_recipients("membership", membership_recipient)
+def membership_recipients(pks: list[int]) -> dict[int, Recipient]:
+    """The active members among these memberships, in one query: a batch of alert messages reads them at once."""
+    rows = (
+        Membership.objects.filter(pk__in=pks, status=Membership.Status.ACTIVE, user__is_active=True)
+        .values_list("pk", "user_id", "user__email", "user__language", "user__display_name", "user__phone")
+        .order_by()
+    )
+    return {
+        pk: Recipient(email, language, name, recipient_key("user", user_id), phone=phone)
+        for pk, user_id, email, language, name, phone in rows
+    }
+
+
+register_recipients("membership", membership_recipient, many=membership_recipients)
 
 
 @receiver(post_delete, sender=Membership, dispatch_uid="assemblies.forget_membership_messages")

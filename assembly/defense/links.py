@@ -11,6 +11,7 @@ and 2-7), more than any guessing can reach.
 
 import base64
 import hmac
+from collections.abc import Callable
 
 from django.utils.crypto import salted_hmac
 
@@ -51,3 +52,13 @@ def alert_and_membership(token: str) -> tuple[Alert, Membership] | None:
 
 def answer_url(alert_id: int, membership_id: int, *, language: str) -> str:
     return absolute_url("alert_answer", language=language, token=answer_token(alert_id, membership_id))
+
+
+def answer_url_maker(alert_id: int, *, language: str) -> Callable[[int], str]:
+    """answer_url for one alert and language, as a function of the member: the URL is reversed once, not per
+    member, when a wave of messages each needs one."""
+    sample = answer_token(alert_id, 0)
+    head, found, tail = answer_url(alert_id, 0, language=language).rpartition(sample)
+    if not found:
+        return lambda membership_id: answer_url(alert_id, membership_id, language=language)
+    return lambda membership_id: f"{head}{answer_token(alert_id, membership_id)}{tail}"

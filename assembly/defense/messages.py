@@ -42,6 +42,9 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
         if update is None:
             return None
     _prefix, _sep, membership_id = message.recipient_key.partition(":")
+    language = recipient.language
+    # What every member's message about this alert shares, in their language, built once per batch.
+    urls = batch_cached(("alert-urls", alert.pk, language), lambda: _alert_urls(alert, language))
     return {
         "update": update,
         "alert": alert,
@@ -49,15 +52,23 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
         "zone": alert.zone,
         "assembly": alert.plan.assembly,
         "time_zone": alert.plan.assembly.time_zone,
-        "answer_url": links.answer_url(alert.pk, int(membership_id), language=recipient.language),
-        "plan_url": absolute_url(
-            "plan_detail", language=recipient.language, slug=alert.plan.assembly.slug, pk=alert.plan_id
-        ),
-        "board_url": absolute_url(
-            "alert_board", language=recipient.language, slug=alert.plan.assembly.slug, alert_pk=alert.pk
-        ),
+        "answer_url": urls["answer"](int(membership_id)),
+        "plan_url": urls["plan"],
+        "board_url": urls["board"],
     }
 
+
+def _alert_urls(alert: Alert, language: str) -> dict:
+    slug = alert.plan.assembly.slug
+    return {
+        "answer": links.answer_url_maker(alert.pk, language=language),
+        "plan": absolute_url("plan_detail", language=language, slug=slug, pk=alert.plan_id),
+        "board": absolute_url("alert_board", language=language, slug=slug, alert_pk=alert.pk),
+    }
+
+
+# The one part of an alert's message that is the member's own: the outbox renders the rest once per batch.
+PERSONAL = ("answer_url",)
 
 for name, label in [
     ("alert_verify", _("Reports to verify in my zone")),
@@ -66,7 +77,9 @@ for name, label in [
     ("alert_update", _("Dispatchers' updates on an alert")),
 ]:
     # Anonymous: an alert says nothing of who was alerted; releasing the role, not a mail client's button, stops it.
-    register_kind(MessageKind(name, label, _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE))
+    register_kind(
+        MessageKind(name, label, _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE, personal=PERSONAL)
+    )
     for channel in TEXT_CHANNELS:
         # Signal carries the same words as a text message: one template for both.
         register_kind(
@@ -78,12 +91,20 @@ for name, label in [
                 queue=settings.ALERTS_QUEUE,
                 channel=channel,
                 template=f"sms/{name}_sms.txt",
+                personal=PERSONAL,
             )
         )
 
 # A hand-off goes to one dispatcher, by email: they open the board to take it.
 register_kind(
-    MessageKind("alert_handed", _("Alerts handed to me"), _alert_context, anonymous=True, queue=settings.ALERTS_QUEUE)
+    MessageKind(
+        "alert_handed",
+        _("Alerts handed to me"),
+        _alert_context,
+        anonymous=True,
+        queue=settings.ALERTS_QUEUE,
+        personal=PERSONAL,
+    )
 )
 
 register_assembly_objects(

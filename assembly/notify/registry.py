@@ -43,6 +43,9 @@ class MessageKind:
     channel: str = "email"
     attachments: Callable[[dict], list[Attachment]] = field(default=lambda context: [])
     template: str = ""
+    # Context values that alone differ between the messages of an anonymous kind about one object and occasion
+    # in one language (an alert's answer link): a batch renders such messages once and puts each one's in.
+    personal: tuple[str, ...] = ()
 
     @property
     def text_template(self) -> str:
@@ -74,6 +77,11 @@ def batch_cached(key, load: Callable):
     return cache[key]
 
 
+def batch_cache() -> dict | None:
+    """The running batch's cache, or None outside a batch."""
+    return _batch.get()
+
+
 def batch_begin() -> contextvars.Token:
     return _batch.set({})
 
@@ -85,6 +93,8 @@ def batch_end(token: contextvars.Token) -> None:
 # Who reads inbound texts: each handler returns a reply, or None when the text is not for it.
 _inbound: list[Callable[[InboundText], str | None]] = []
 _resolvers: dict[str, Callable[[int], Recipient | None]] = {}
+# Optional: the same for many keys of a prefix in one query, {pk: Recipient}; a pk left out is nobody now.
+_bulk_resolvers: dict[str, Callable[[list[int]], dict[int, Recipient]]] = {}
 # Per kind, which of its objects belong to an assembly: notify knows assemblies, not what their objects are.
 _assembly_objects: dict[str, Callable[[int], Iterable[int]]] = {}
 
@@ -103,8 +113,17 @@ def inbound_handlers() -> list[Callable[[InboundText], str | None]]:
     return list(_inbound)
 
 
-def register_recipients(prefix: str, resolver: Callable[[int], Recipient | None]) -> None:
+def register_recipients(
+    prefix: str,
+    resolver: Callable[[int], Recipient | None],
+    many: Callable[[list[int]], dict[int, Recipient]] | None = None,
+) -> None:
+    """`resolver(pk)` finds one recipient; `many(pks)`, when given, finds a batch's in one query."""
     _resolvers[prefix] = resolver
+    if many is not None:
+        _bulk_resolvers[prefix] = many
+    else:
+        _bulk_resolvers.pop(prefix, None)
 
 
 def register_assembly_objects(kinds: Iterable[str], objects: Callable[[int], Iterable[int]]) -> None:
@@ -141,12 +160,38 @@ def recipient_key(prefix: str, pk: int) -> str:
 
 
 def resolve_recipient(key: str) -> Recipient | None:
-    """Find who a key names now; None when they are gone (a deleted account gets nothing)."""
+    """Find who a key names now; None when they are gone (a deleted account gets nothing).
+
+    Within a batch, a key that recipients_prefetch read is not read again.
+    """
+    cache = _batch.get()
+    if cache is not None and ("recipient", key) in cache:
+        return cache[("recipient", key)]
     prefix, _sep, pk = key.partition(":")
     resolver = _resolvers.get(prefix)
     if resolver is None or not pk.isdigit():
         return None
     return resolver(int(pk))
+
+
+def recipients_prefetch(keys: Iterable[str]) -> None:
+    """Read a batch's recipients with one query per prefix that has a bulk resolver, for resolve_recipient.
+
+    Like the rest of batch_cached, what is read holds for the batch (about a second): someone whose access ends
+    meanwhile loses their pending rows, and a row deleted before it is sent is not marked sent.
+    """
+    cache = _batch.get()
+    if cache is None:
+        return
+    by_prefix: dict[str, list[int]] = {}
+    for key in keys:
+        prefix, _sep, pk = key.partition(":")
+        if prefix in _bulk_resolvers and pk.isdigit() and ("recipient", key) not in cache:
+            by_prefix.setdefault(prefix, []).append(int(pk))
+    for prefix, pks in by_prefix.items():
+        found = _bulk_resolvers[prefix](pks)
+        for pk in pks:
+            cache[("recipient", recipient_key(prefix, pk))] = found.get(pk)
 
 
 def user_recipient(pk: int) -> Recipient | None:
