@@ -16,6 +16,13 @@ class Recipient:
     preference_key: str
     # For text messages; empty when the person gave no number.
     phone: str = ""
+    # The text channels ("sms", "signal") the person takes messages by now: one turned off since a message was
+    # queued (a phone lost or seized) stops it before it goes.
+    text_channels: frozenset[str] = frozenset(("sms", "signal"))
+
+
+def text_channels_of(by_sms: bool, by_signal: bool) -> frozenset[str]:
+    return frozenset(channel for channel, chosen in (("sms", by_sms), ("signal", by_signal)) if chosen)
 
 
 @dataclass(frozen=True)
@@ -197,7 +204,11 @@ def recipients_prefetch(keys: Iterable[str]) -> None:
 def user_recipient(pk: int) -> Recipient | None:
     from assembly.accounts.models import User
 
-    user = User.objects.filter(pk=pk, is_active=True).only("email", "language", "display_name", "phone").first()
+    user = (
+        User.objects.filter(pk=pk, is_active=True)
+        .only("email", "language", "display_name", "phone", "alerts_by_sms", "alerts_by_signal")
+        .first()
+    )
     if user is None:
         return None
     return Recipient(
@@ -206,4 +217,5 @@ def user_recipient(pk: int) -> Recipient | None:
         name=user.display_name,
         preference_key=recipient_key("user", pk),
         phone=user.phone,
+        text_channels=text_channels_of(user.alerts_by_sms, user.alerts_by_signal),
     )

@@ -536,7 +536,7 @@ def render_text(message: Message) -> tuple[str, str] | None:
     except KeyError:
         return None
     recipient = registry.resolve_recipient(message.recipient_key)
-    if recipient is None or not recipient.phone:
+    if recipient is None or not recipient.phone or kind.channel not in recipient.text_channels:
         return None
     with translation.override(recipient.language):
         context = kind.context(message=message, recipient=recipient)

@@ -16,6 +16,7 @@ from assembly.accounts.models import User
 from assembly.defense import alerts, links
 from assembly.defense.models import Alert
 from assembly.notify.links import absolute_url, preferences_token
+from assembly.notify.models import Message
 from assembly.notify.segments import fits_one_segment
 from tests.defense.alert_helpers import AlertScene, alert_scene, deliver_alerts, raise_alert, texts
 from tests.notify import conftest as notify_fixtures
@@ -152,3 +153,19 @@ def test_the_end_of_an_alert_says_how_it_ended(scene, smtp_sink, sms_path, endin
     over = smtp_sink.deliveries[before:]
     assert over
     assert all(said in " ".join(delivery.text.split()) for delivery in over)
+
+
+def test_a_text_channel_turned_off_after_an_alert_was_queued_stops_its_texts(scene, smtp_sink, sms_path):
+    # Her phone was taken: she turns text messages off while the alert waits in the outbox.
+    alert = raise_alert(scene, verified=True)
+    assert Message.objects.filter(kind="alert_sms", recipient_key=f"membership:{scene.responder.pk}").exists()
+    User.objects.filter(pk=scene.responder.user_id).update(alerts_by_sms=False)
+
+    deliver_alerts()
+
+    assert not [text for text in texts(sms_path) if text["to"] == scene.responder.user.phone]
+    assert [text for text in texts(sms_path) if text["to"] == scene.verifier.user.phone]
+    assert not Message.objects.filter(kind="alert_sms", recipient_key=f"membership:{scene.responder.pk}").exists()
+    assert Message.objects.filter(
+        kind="alert", recipient_key=f"membership:{scene.responder.pk}", object_id=alert.pk, state=Message.State.SENT
+    ).exists()

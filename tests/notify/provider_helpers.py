@@ -33,7 +33,7 @@ def text_rows(kind: registry.MessageKind, *phones: str) -> list[Message]:
     """One due message of `kind` to a new person with each number, in that order."""
     rows = []
     for phone in phones:
-        user = UserFactory(phone=phone)
+        user = UserFactory(phone=phone, alerts_by_sms=True, alerts_by_signal=True)
         rows.append(
             Message.objects.create(
                 kind=kind.name, recipient_key=f"user:{user.pk}", object_id=user.pk, due_at=timezone.now()
