@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
@@ -45,16 +45,26 @@ NOTE_LENGTH = 280
 SEEN_AT_SKEW = timedelta(minutes=5)
 
 
-def _holders(plan: GamePlan, zone: Zone, *, kind: str | None = None) -> list[int]:
-    """Active members holding a role of the plan in the zone, or in the plan's whole area."""
+def _holders_query(plan_id: int, zone_id: int, *, kind: str | None = None) -> QuerySet[Claim]:
+    """The claims that make a holder: active members holding a role of the plan in the zone, or in its whole area."""
     claims = Claim.objects.filter(
-        Q(role__zone=zone) | Q(role__zone__isnull=True),
-        role__plan=plan,
+        Q(role__zone_id=zone_id) | Q(role__zone__isnull=True),
+        role__plan_id=plan_id,
         membership__status=Membership.Status.ACTIVE,
     )
     if kind is not None:
         claims = claims.filter(role__kind__key=kind)
-    return sorted(set(claims.values_list("membership_id", flat=True)))
+    return claims
+
+
+def _holders(plan: GamePlan, zone: Zone, *, kind: str | None = None) -> list[int]:
+    """Active members holding a role of the plan in the zone, or in the plan's whole area."""
+    return sorted(set(_holders_query(plan.pk, zone.pk, kind=kind).values_list("membership_id", flat=True)))
+
+
+def _is_holder(plan_id: int, zone_id: int, membership_id: int, *, kind: str | None = None) -> bool:
+    """Whether one member is among the holders: one indexed look, however many hold a role in the zone."""
+    return _holders_query(plan_id, zone_id, kind=kind).filter(membership_id=membership_id).exists()
 
 
 def can_raise(plan: GamePlan, membership: Membership | None, zone: Zone | None = None) -> bool:
@@ -76,10 +86,14 @@ def can_raise(plan: GamePlan, membership: Membership | None, zone: Zone | None =
     return bool(zones) and (zone is None or None in zones or zone.pk in zones)
 
 
+def _neighbors(alert: Alert) -> QuerySet[Zone]:
+    """The zones next to the alert's that the plan covers."""
+    return alert.zone.neighbors.filter(pk__in=alert.plan.zones.values("pk"))
+
+
 def _neighbor_verifiers(alert: Alert) -> list[int]:
     """Verifiers of the zones next to the alert's that the plan covers: an alert nobody verified goes to them last."""
-    neighbors = alert.zone.neighbors.filter(pk__in=alert.plan.zones.values("pk"))
-    return sorted({pk for zone in neighbors for pk in _holders(alert.plan, zone, kind=VERIFIER)})
+    return sorted({pk for zone in _neighbors(alert) for pk in _holders(alert.plan, zone, kind=VERIFIER)})
 
 
 def can_verify(alert: Alert, membership: Membership | None) -> bool:
@@ -88,19 +102,19 @@ def can_verify(alert: Alert, membership: Membership | None) -> bool:
         return False
     return (
         can_raise(alert.plan, membership, alert.zone)
-        or membership.pk in _holders(alert.plan, alert.zone, kind=VERIFIER)
+        or _is_holder(alert.plan_id, alert.zone_id, membership.pk, kind=VERIFIER)
         or (
             membership.is_active
             and alert.escalation >= LAST_STEP
             and alert.status == Status.UNVERIFIED
-            and membership.pk in _neighbor_verifiers(alert)
+            and any(_is_holder(alert.plan_id, zone.pk, membership.pk, kind=VERIFIER) for zone in _neighbors(alert))
         )
     )
 
 
 def is_involved(alert: Alert, membership: Membership) -> bool:
     """Whether a person still has a part in this alert: a holder in its zone, or one who may verify it."""
-    return membership.pk in _holders(alert.plan, alert.zone) or can_verify(alert, membership)
+    return _is_holder(alert.plan_id, alert.zone_id, membership.pk) or can_verify(alert, membership)
 
 
 def _send(alert: Alert, kinds: tuple[str, ...], memberships: list[int], *, occasion: str = "") -> None:
@@ -338,18 +352,22 @@ def alerts_expire(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def alert_answer(*, alert: Alert, membership: Membership, answer: str, eta_minutes: int | None) -> AlertAnswer:
     """Record a person's answer; a second answer replaces the first."""
-    alert = _lock(alert)
+    # The row lock, without the details: an answer needs only whether the alert is open, and where.
+    alert = Alert.objects.select_for_update().only("status", "plan_id", "zone_id").get(pk=alert.pk)
     if not alert.is_open:
         raise ValidationError(_("This alert is over. Thank you for answering."))
-    if membership.pk not in _holders(alert.plan, alert.zone):
+    if not _is_holder(alert.plan_id, alert.zone_id, membership.pk):
         raise ValidationError(_("You no longer hold a role in this zone, so your answer is not needed."))
     if answer not in AlertAnswer.Answer.values:
         raise ValidationError(_("Choose one of the answers."))
     eta = eta_minutes if answer == AlertAnswer.Answer.COMING else None
-    row, _created = AlertAnswer.objects.update_or_create(
-        alert=alert,
-        membership=membership,
-        defaults={"answer": answer, "eta_minutes": eta, "answered_at": timezone.now()},
+    row = AlertAnswer(alert=alert, membership=membership, answer=answer, eta_minutes=eta, answered_at=timezone.now())
+    # One statement, a first answer or a change of mind: a burst of texted replies each waits its turn for the lock.
+    AlertAnswer.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["alert", "membership"],
+        update_fields=["answer", "eta_minutes", "answered_at"],
     )
     return row
 

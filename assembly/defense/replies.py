@@ -83,7 +83,7 @@ def _latest_alert(sender: str) -> tuple[Alert, Membership] | None:
     if found is None:
         return None
     alert_id, key = found
-    alert = Alert.objects.select_related("plan__assembly", "zone").filter(pk=alert_id).first()
+    alert = Alert.objects.select_related("plan", "zone").filter(pk=alert_id).first()
     if alert is None:
         return None
     return alert, memberships[key]

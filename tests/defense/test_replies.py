@@ -5,13 +5,15 @@ from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from assembly.accounts.models import User
 from assembly.assemblies.models import Membership
 from assembly.defense import alerts, replies, services
-from assembly.defense.models import Alert, AlertAnswer, ReportLine
+from assembly.defense.models import Alert, AlertAnswer, Claim, ReportLine
 from assembly.notify.models import Message
 from assembly.notify.registry import InboundText, recipient_key
 from assembly.notify.services import text_receive, unknown_text_reply
 from tests.defense.alert_helpers import AlertScene, alert_scene, holder, raise_alert
+from tests.defense.factories import DefenseRoleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +22,7 @@ COMING, CANNOT, CLEAR = AlertAnswer.Answer.COMING, AlertAnswer.Answer.CANNOT, Al
 # The scene's verifier of north reads Spanish; its rapid responder there reads English.
 OUR_NUMBER = "+13125550100"
 # Finding the person and the alert, then what the answer link does: the same few whatever the outbox holds.
-PER_REPLY = 16
+PER_REPLY = 10
 
 
 @pytest.fixture
@@ -279,3 +281,51 @@ def test_replies_cost_the_same_few_queries_however_many_messages_there_are(
     # The thousandth reply costs what the first did: nothing piles up.
     assert counts[-len(bodies) :] == counts[: len(bodies)]
     assert answer_of(alert, scene.responder).answer == COMING
+
+
+def _scene_with_holders(count: int) -> tuple[AlertScene, Alert, Membership]:
+    """A scene whose north zone has `count` more rapid responders, a verified alert there, and the last of them."""
+    scene = alert_scene()
+    role = DefenseRoleFactory(plan=scene.plan, key="rapid-responder", zone=scene.north, needed=count)
+    users = User.objects.bulk_create(
+        User(email=f"many{n}-{scene.assembly.pk}@example.org", phone=f"+1312556{n:04d}", language="en")
+        for n in range(count)
+    )
+    many = Membership.objects.bulk_create(Membership(assembly=scene.assembly, user=user) for user in users)
+    Claim.objects.bulk_create(Claim(role=role, membership=membership) for membership in many)
+    return scene, raise_alert(scene, verified=True), many[-1]
+
+
+def _reply_queries(scene: AlertScene, last: Membership) -> list[int]:
+    counts = []
+    for membership, body in [
+        (scene.responder, "1"),
+        (scene.responder, "2"),
+        (scene.responder, "hello"),
+        (scene.verifier, "1 15"),
+        (last, "3"),
+    ]:
+        with CaptureQueriesContext(connection) as queries:
+            from_(membership, body)
+        counts.append(len(queries))
+    return counts
+
+
+def test_replies_cost_the_same_few_queries_however_many_hold_a_role_in_the_zone(
+    sms_path, django_assert_max_num_queries, monkeypatch
+):
+    few_scene, few_alert, few_last = _scene_with_holders(10)
+    many_scene, many_alert, many_last = _scene_with_holders(300)
+    assert many_alert.alerted_count == few_alert.alerted_count + 290
+
+    def every_holder(*args, **kwargs):
+        raise AssertionError("a reply read every holder of the zone to find one")
+
+    # One query either way, but reading 300 rows for each of 300 replies: a reply asks about its sender only.
+    monkeypatch.setattr(alerts, "_holders", every_holder)
+    with django_assert_max_num_queries(PER_REPLY):
+        from_(many_last, "1")
+    # Whether one person holds a role is asked of the database, never read off the list of every holder.
+    assert _reply_queries(many_scene, many_last) == _reply_queries(few_scene, few_last)
+    assert answer_of(many_alert, many_last).answer == CLEAR
+    assert answer_of(many_alert, many_scene.verifier).eta_minutes == 15
