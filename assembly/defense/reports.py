@@ -16,8 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from assembly.assemblies.models import Assembly, Zone
+from assembly.common.i18n import in_all_languages, language_codes
 from assembly.common.phones import phone_normalize
 from assembly.defense import alerts
 from assembly.defense.models import Alert, AlertEvent, GamePlan, ReportLine
@@ -32,24 +34,26 @@ KEYWORDS = {"report", "reporte"}
 # A text is read in no particular language: its words go in the site's default one, shown to others as a fallback.
 TEXT_LIMITS = {"location": 140, "activity": 200}
 SENDER = "Asamblea"
-# Replies go out in every language at once: nothing tells which one the sender reads. Each is short, so that
-# all of them together stay within two text segments.
-REPORT_THANKS = _("Thanks, your report is passed on. Keep your distance; do not confront agents.")
-REPORT_HELP = _("To report, text REPORT, the assembly's code and what you see, and where.")
-REPORT_CLOSED = _("This assembly takes no reports right now.")
-REPORT_WHICH_ZONE = _("Which zone? Text REPORT, the zone and what you see. Zones: %(zones)s.")
-REPORT_WHICH_ZONE_CODE = _("Which zone? Text REPORT %(code)s, the zone and what you see. Zones: %(zones)s.")
+# Text replies go out in every language at once: nothing tells which one the sender reads. Each is short, so that
+# all of them together stay within two text segments once folded to GSM-7. Marked here, translated when sent.
+REPORT_THANKS = gettext_noop("Thanks, your report is passed on. Keep your distance; do not confront agents.")
+REPORT_HELP = gettext_noop("To report, text REPORT, the assembly's code, what you see and where.")
+REPORT_CLOSED = gettext_noop("This assembly takes no reports right now.")
+REPORT_WHICH_ZONE = gettext_noop("Which zone? Text REPORT, the zone and what you see. Zones: %(zones)s.")
+REPORT_WHICH_ZONE_CODE = gettext_noop("Which zone? Text REPORT %(code)s, the zone and what you see. Zones: %(zones)s.")
 
 
-def all_languages(message, params: Callable[[str], dict] | None = None) -> str:
+def all_languages(message: str, params: Callable[[str], dict] | None = None) -> str:
     """A text reply in each of the site's languages, one after the other: a third language is a .po file.
 
-    `params` gives a language's values for the message's placeholders (a zone's name in that language).
+    `params` gives a language's values for the message's placeholders (the zones' names in that language).
     """
+    if params is None:
+        return f"{SENDER}: {in_all_languages(message)}"
     texts = []
-    for code, _name in settings.LANGUAGES:
+    for code in language_codes():
         with translation.override(code):
-            text = str(message) % params(code) if params else str(message)
+            text = translation.gettext(message) % params(code)
         if text not in texts:
             texts.append(text)
     return f"{SENDER}: " + " / ".join(texts)

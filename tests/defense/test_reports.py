@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from assembly.defense import alerts, reports
 from assembly.defense.forms import report_token
 from assembly.defense.models import Alert, AlertEvent, DispatchShift, GamePlan, ReportLine
+from assembly.notify import segments
 from assembly.notify.links import site_url
 from assembly.notify.models import Message
 from assembly.notify.registry import InboundText
@@ -502,7 +503,7 @@ def test_text_report_long_text_keeps_the_rest_as_details(scene, line, sms_path):
 
 @pytest.mark.parametrize("text", ["REPORT", "REPORT nosuch22 agents here", "REPORTE"])
 def test_text_report_without_a_known_code_or_words_gets_help_and_makes_nothing(line, text):
-    assert receive(text, to="+13125550100") == reports.all_languages(reports.REPORT_HELP)
+    assert receive(text, to="+13125550100") == segments.fold(reports.all_languages(reports.REPORT_HELP))
     assert not Alert.objects.exists()
 
 
@@ -521,28 +522,17 @@ def test_text_report_in_a_zone_with_an_open_alert_is_thanked_and_added_to_it(sce
     assert AlertEvent.objects.get(alert=open_alert).note == "agents in North block"
 
 
-def segments(text: str) -> int:
-    """How many parts a text message takes: 160 GSM-7 characters in one (153 each when split), else 70 (67)."""
-    extension = set("^{}\\[~]|€")
-    basic = set(
-        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
-        "¿abcdefghijklmnopqrstuvwxyzäöñüà"
-    )
-    if all(char in basic or char in extension for char in text):
-        length = sum(2 if char in extension else 1 for char in text)
-        return 1 if length <= 160 else -(-length // 153)
-    return 1 if len(text) <= 70 else -(-len(text) // 67)
-
-
 @pytest.mark.parametrize("reply", ["thanks", "help", "closed", "zones"])
-def test_text_replies_fit_in_two_segments(scene, line, reply):
+def test_text_replies_fit_in_two_segments_once_folded(scene, line, reply):
     texts_by_name = {
         "thanks": THANKS,
         "help": reports.all_languages(reports.REPORT_HELP),
         "closed": reports.all_languages(reports.REPORT_CLOSED),
         "zones": receive(f"REPORT {line.code} agents here"),
     }
-    assert segments(texts_by_name[reply]) <= 2
+    encoding, units, _limit = segments.segment_units(segments.fold(texts_by_name[reply]))
+    assert encoding == "gsm7"
+    assert units <= 2 * 153
 
 
 def test_text_replies_are_in_every_language_of_the_site(settings):
