@@ -505,6 +505,8 @@ def _event_text(event: AlertEvent, clock: str) -> str:
         return str(_("Sent to the dispatcher on duty and the coordinators at %(time)s.") % {"time": clock})
     if event.kind == AlertEvent.Kind.ESCALATED:
         return str(_("Sent to the verifiers of neighboring zones at %(time)s.") % {"time": clock})
+    if event.kind == AlertEvent.Kind.REPORT:
+        return str(_("Another report from the public at %(time)s.") % {"time": clock})
     by = event.by.user.display_name if event.by_id else someone
     if event.kind == AlertEvent.Kind.HANDED:
         to = event.to.user.display_name if event.to_id else someone

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assembly.assemblies.models import Membership
 from assembly.common.i18n import BilingualFormMixin, localized_fields, localized_value
+from assembly.common.phones import phone_parse
 from assembly.defense.models import (
     Alert,
     AlertAnswer,
@@ -337,3 +338,26 @@ class PublicReportForm(forms.ModelForm):
     def details(self) -> dict:
         """What was seen, as alert_report takes it."""
         return {name: self.cleaned_data[name] for name in self._meta.fields if name != "zone"}
+
+
+class ReportNumberForm(forms.Form):
+    """The assembly's text number: a text to it starting with REPORT or REPORTE is a report. Empty clears it."""
+
+    phone = forms.CharField(
+        label=_("The assembly's text number"),
+        required=False,
+        # No max_length: phone_parse says, in words, what is wrong with a number too long.
+        help_text=_("The number your text provider gave the assembly. Leave it empty to stop taking reports by text."),
+    )
+
+    def clean_phone(self) -> str:
+        return phone_parse(self.cleaned_data["phone"])
+
+
+class NewReportCodeForm(forms.Form):
+    """Make a new short address: asked for twice, because every flyer printed so far stops working."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand: the old address stops working, and the flyers that have it must be replaced."),
+        error_messages={"required": _("Tick the box to confirm: the old address stops working.")},
+    )

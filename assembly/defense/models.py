@@ -278,12 +278,14 @@ class AlertAnswer(models.Model):
 
 
 class AlertEvent(models.Model):
-    """A step on an alert's board: an escalation, a hand-off, a dispatcher's update. Erased when the alert ends."""
+    """A step on an alert's board: an escalation, a hand-off, an update, a further report. Erased when it ends."""
 
     class Kind(models.TextChoices):
         ESCALATED = "escalated", _("Escalated")
         HANDED = "handed", _("Handed over")
         UPDATE = "update", _("Update")
+        # A further report from the public in the zone of an open alert.
+        REPORT = "report", _("Report")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -6,7 +6,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from assembly.assemblies.models import Membership
-from assembly.defense import shifts
+from assembly.defense import reports, shifts
 from assembly.defense.models import Claim, DefenseRole, GamePlan
 from assembly.defense.selectors import DISPATCHER
 
@@ -27,6 +27,9 @@ def plan_set_status(*, plan: GamePlan, status: str) -> GamePlan:
         raise ValidationError(_("Add at least one role before making the plan active."))
     GamePlan.objects.filter(pk=plan.pk).update(status=status)
     plan.status = status
+    if status == GamePlan.Status.ACTIVE:
+        # An active plan can take reports from the public: its assembly needs the short address for flyers.
+        reports.report_line_ensure(assembly=plan.assembly)
     return plan
 
 

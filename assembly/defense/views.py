@@ -19,18 +19,21 @@ from assembly.assemblies import permissions
 from assembly.assemblies.models import Assembly, Membership
 from assembly.common.audit import audit_record
 from assembly.common.errors import error_text
+from assembly.common.phones import phone_display
 from assembly.defense import alerts, reports, selectors, services
 from assembly.defense.forms import (
     ClaimForm,
     DefenseRoleForm,
     GamePlanForm,
     MeetingPointForm,
+    NewReportCodeForm,
+    ReportNumberForm,
     ResourceForm,
     RoleKindForm,
     StepForm,
     formset_for,
 )
-from assembly.defense.models import Alert, DefenseRole, GamePlan, RoleKind
+from assembly.defense.models import Alert, DefenseRole, GamePlan, ReportLine, RoleKind
 from assembly.notify.links import site_url
 
 Role = Membership.Role
@@ -95,19 +98,23 @@ def plan_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "can_raise": can_raise and plan.is_active,
             "open_alerts": plan.alerts.filter(status__in=Alert.OPEN).select_related("zone") if can_raise else [],
             "statuses": [(value, label) for value, label in GamePlan.Status.choices if value != plan.status],
-            "report_url": _report_url(plan, membership),
+            **_report_line_context(plan, membership),
         },
     )
 
 
-def _report_url(plan: GamePlan, membership: Membership) -> str:
-    """The public report page's short address, for the people who print the flyers: made the first time it shows."""
-    if not plan.is_active:
-        return ""
-    if not (membership.has_role(Role.COORDINATOR) or selectors.is_dispatcher(plan, membership)):
-        return ""
-    line = reports.report_line_ensure(assembly=plan.assembly)
-    return site_url(reverse("report_short", kwargs={"code": line.code}))
+def _report_line_context(plan: GamePlan, membership: Membership) -> dict:
+    """What the people who print the flyers see of the public report line; reading it changes nothing."""
+    is_coordinator = membership.has_role(Role.COORDINATOR)
+    if not (is_coordinator or (plan.is_active and selectors.is_dispatcher(plan, membership))):
+        return {}
+    line = ReportLine.objects.filter(assembly=plan.assembly).first()
+    return {
+        "report_line": line,
+        "report_url": site_url(reverse("report_short", kwargs={"code": line.code})) if line else "",
+        "report_phone": phone_display(line.phone) if line else "",
+        "can_manage_report_line": is_coordinator,
+    }
 
 
 def _plan_form_page(request: HttpRequest, assembly: Assembly, plan: GamePlan | None) -> HttpResponse:
@@ -154,6 +161,89 @@ def plan_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, error_text(error))
     else:
         messages.success(request, _("The plan is now: %(status)s.") % {"status": plan.get_status_display()})
+    return redirect("plan_detail", slug=plan.assembly.slug, pk=plan.pk)
+
+
+# The public report line: the short address for flyers and the text number -----------------------------
+
+
+@login_required
+@require_POST
+def report_line_make(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Make the assembly's public report address (an active plan makes it too)."""
+    plan = _get_plan_for_coordinator(request, slug, pk)
+    reports.report_line_ensure(assembly=plan.assembly)
+    messages.success(request, _("The public report address is made. Print it on flyers."))
+    return redirect("plan_detail", slug=plan.assembly.slug, pk=plan.pk)
+
+
+def _get_line_for_coordinator(request: HttpRequest, slug: str, pk: int) -> tuple[GamePlan, ReportLine]:
+    plan = _get_plan_for_coordinator(request, slug, pk)
+    return plan, get_object_or_404(ReportLine, assembly=plan.assembly)
+
+
+def _report_line_page(
+    request: HttpRequest, plan: GamePlan, line: ReportLine, form: ReportNumberForm, code_form: NewReportCodeForm
+) -> HttpResponse:
+    return render(
+        request,
+        "defense/report_line.html",
+        {
+            "assembly": plan.assembly,
+            "plan": plan,
+            "line": line,
+            "form": form,
+            "code_form": code_form,
+            "report_url": site_url(reverse("report_short", kwargs={"code": line.code})),
+            "report_phone": phone_display(line.phone),
+        },
+        status=400 if form.errors or code_form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_line_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The assembly's text number: set it, change it or clear it; and the way to a new short address."""
+    plan, line = _get_line_for_coordinator(request, slug, pk)
+    form = ReportNumberForm(request.POST or None, initial={"phone": phone_display(line.phone)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            reports.report_line_set_phone(line=line, phone=form.cleaned_data["phone"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if line.phone:
+                messages.success(
+                    request, _("Reports by text now come in at %(phone)s.") % {"phone": phone_display(line.phone)}
+                )
+            else:
+                messages.success(request, _("The assembly takes no reports by text now."))
+            return redirect("plan_detail", slug=plan.assembly.slug, pk=plan.pk)
+    return _report_line_page(request, plan, line, form, NewReportCodeForm())
+
+
+@login_required
+@require_POST
+def report_line_new_code(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A new short address, for when the old one went to the wrong hands: asked to confirm first."""
+    plan, line = _get_line_for_coordinator(request, slug, pk)
+    code_form = NewReportCodeForm(request.POST)
+    if not code_form.is_valid():
+        return _report_line_page(
+            request, plan, line, ReportNumberForm(initial={"phone": phone_display(line.phone)}), code_form
+        )
+    try:
+        reports.report_line_new_code(line=line)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        url = site_url(reverse("report_short", kwargs={"code": line.code}))
+        messages.success(
+            request,
+            _("The new public report address is %(url)s. The old one no longer works: replace the flyers that have it.")
+            % {"url": url},
+        )
     return redirect("plan_detail", slug=plan.assembly.slug, pk=plan.pk)
 
 

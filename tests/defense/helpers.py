@@ -2,7 +2,16 @@
 
 from assembly.assemblies.models import Assembly, Membership
 from assembly.common.models import AuditEntry
-from assembly.defense.models import Claim, DefenseRole, GamePlan, MeetingPoint, PlanResource, PlanStep, RoleKind
+from assembly.defense.models import (
+    Claim,
+    DefenseRole,
+    GamePlan,
+    MeetingPoint,
+    PlanResource,
+    PlanStep,
+    ReportLine,
+    RoleKind,
+)
 from tests.defense.factories import seeded_kind
 
 
@@ -71,6 +80,7 @@ def snapshot() -> dict:
             Claim.objects.order_by("pk").values_list("pk", "role_id", "membership_id", "confirmed_training")
         ),
         "audit": list(AuditEntry.objects.order_by("pk").values_list("actor_id", "action", "target_type", "target_id")),
+        "report_lines": list(ReportLine.objects.order_by("pk").values_list("pk", "assembly_id", "code", "phone")),
     }
 
 

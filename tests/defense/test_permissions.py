@@ -14,7 +14,7 @@ from django.urls import reverse
 from assembly.assemblies.models import Assembly, Membership, Zone
 from assembly.common.models import AuditEntry
 from assembly.defense import urls as defense_urls
-from assembly.defense.models import Claim, DefenseRole, GamePlan, PlanStep, RoleKind
+from assembly.defense.models import Claim, DefenseRole, GamePlan, PlanStep, ReportLine, RoleKind
 from tests.conftest import client_for
 from tests.defense.factories import (
     ClaimFactory,
@@ -59,6 +59,7 @@ GET_VIEWS = {
     "plan_roles": _both(COORDINATORS),
     "plan_part": _both(COORDINATORS),
     "role_kinds": _both(COORDINATORS),
+    "report_line_edit": _both(COORDINATORS),
 }
 
 POST_VIEWS = {
@@ -68,18 +69,22 @@ POST_VIEWS = {
     "plan_roles": _both(COORDINATORS_POST),
     "plan_part": _both(COORDINATORS_POST),
     "role_kinds": _both(COORDINATORS_POST),
+    "report_line_make": _both(COORDINATORS_POST),
+    "report_line_edit": _both(COORDINATORS_POST),
+    "report_line_new_code": _both(COORDINATORS_POST),
     # Each member claims and releases their own places.
     "role_claim": _both(MEMBERS_POST),
     "role_release": _both(MEMBERS_POST),
 }
 
 # Views that only take a POST (the others also show a form on GET).
-POST_ONLY = sorted(["plan_status", "role_claim", "role_release"])
+POST_ONLY = sorted(["plan_status", "role_claim", "role_release", "report_line_make", "report_line_new_code"])
 GET_ONLY = sorted(set(GET_VIEWS) - set(POST_VIEWS))
 PLAN_VIEWS = sorted(
     name for name in {*GET_VIEWS, *POST_VIEWS} if name not in {"plan_list", "plan_create", "role_kinds"}
 )
 ROLE_VIEWS = ["role_card", "role_claim", "role_release"]
+LINE_CODE = "matrix22"
 
 
 @dataclass
@@ -110,6 +115,7 @@ def scene(request, assembly, people) -> Scene:
     PlanStepFactory(plan=plan)
     MeetingPointFactory(plan=plan)
     PlanResourceFactory(plan=plan)
+    ReportLine.objects.create(assembly=assembly, code=LINE_CODE)
     return Scene(
         assembly=assembly,
         zone=zone,
@@ -163,6 +169,12 @@ def _steps_data(plan: GamePlan) -> dict:
     return formset_data("steps", [*existing, new], initial=len(existing))
 
 
+def _without_line(scene: Scene) -> dict:
+    """Making the public report line needs an assembly without one: no data to post."""
+    ReportLine.objects.filter(assembly=scene.assembly).delete()
+    return {}
+
+
 def _post_data(name: str, scene: Scene) -> dict:
     driver = RoleKind.objects.get(assembly=scene.assembly, key="driver")
     return {
@@ -174,6 +186,9 @@ def _post_data(name: str, scene: Scene) -> dict:
         "role_kinds": lambda: formset_data(
             "kinds", [{"name_en": "Made by the matrix", "name_es": "Cocina"}], initial=0
         ),
+        "report_line_make": lambda: _without_line(scene),
+        "report_line_edit": lambda: {"phone": "(312) 555-0190"},
+        "report_line_new_code": lambda: {"confirm": "on"},
     }.get(name, dict)()
 
 
@@ -192,6 +207,11 @@ def _took_effect(name: str, scene: Scene, user, own: Claim) -> bool:
         and DefenseRole.objects.get(pk=scene.open.pk).filled == 1,
         "role_release": lambda: not Claim.objects.filter(pk=own.pk).exists()
         and DefenseRole.objects.get(pk=scene.held.pk).filled == 0,
+        "report_line_make": lambda: ReportLine.objects.filter(assembly=scene.assembly).exists(),
+        "report_line_edit": lambda: ReportLine.objects.filter(assembly=scene.assembly, phone="+13125550190").exists(),
+        "report_line_new_code": lambda: ReportLine.objects.filter(assembly=scene.assembly)
+        .exclude(code=LINE_CODE)
+        .exists(),
     }[name]()
 
 
@@ -288,8 +308,9 @@ def test_plan_of_another_assembly_is_404(name, scene):
     elsewhere = GamePlanFactory()
     client = client_for(scene.user("coordinator"))
     url = _url(name, scene, plan=elsewhere)
+    data = _post_data(name, scene) if name in POST_VIEWS else None
     before = snapshot()
-    response = client.post(url, _post_data(name, scene)) if name in POST_VIEWS else client.get(url)
+    response = client.post(url, data) if name in POST_VIEWS else client.get(url)
     assert response.status_code == 404
     assert snapshot() == before
 

@@ -246,7 +246,7 @@ def test_reply_goes_to_the_newest_alert_sent_to_that_number(scene, sms_path):
 def test_report_keyword_from_a_members_phone_is_a_report_not_an_answer(scene, sms_path):
     ReportLine.objects.create(assembly=scene.assembly, code="abcdefgh", phone=OUR_NUMBER)
     alert = raise_alert(scene, zone=scene.south, verified=True)
-    reply = from_(scene.south_responder, "REPORTE agentes en la esquina de Elm")
+    reply = from_(scene.south_responder, "REPORTE agentes en la Cuadra sur, esquina de Elm")
     assert "Gracias, tu reporte fue enviado" in reply
     assert not AlertAnswer.objects.filter(alert=alert).exists()
 

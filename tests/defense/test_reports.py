@@ -15,14 +15,25 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from assembly.defense import reports
+from assembly.defense import alerts, reports
 from assembly.defense.forms import report_token
-from assembly.defense.models import Alert, DispatchShift, GamePlan, ReportLine
+from assembly.defense.models import Alert, AlertEvent, DispatchShift, GamePlan, ReportLine
+from assembly.notify import segments
+from assembly.notify.links import site_url
 from assembly.notify.models import Message
 from assembly.notify.registry import InboundText
 from assembly.notify.services import text_receive
 from tests.conftest import client_for
-from tests.defense.alert_helpers import AlertScene, alert_scene, holder, ids, raise_alert, recipients
+from tests.defense.alert_helpers import (
+    AlertScene,
+    alert_scene,
+    deliver_alerts,
+    holder,
+    ids,
+    raise_alert,
+    recipients,
+    texts_to,
+)
 from tests.redisfault import faulty_redis
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +43,10 @@ __all__ = ["faulty_redis"]
 Status = Alert.Status
 REPORTER_IP = "203.0.113.77"
 ASSEMBLY_NUMBER = "+13125550190"
+THANKS = (
+    "Asamblea: Thanks, your report is passed on. Keep your distance; do not confront agents. / "
+    "Gracias, tu reporte fue enviado. Mantén distancia; no confrontes a los agentes."
+)
 
 
 @pytest.fixture
@@ -95,23 +110,50 @@ def test_report_line_is_made_once_with_a_random_short_code(scene):
 
 
 @pytest.mark.parametrize("who", ["coordinator", "dispatcher"])
-def test_plan_page_shows_the_short_address_to_the_people_who_print_flyers(scene, who):
-    response = client_for(getattr(scene, who).user).get(
-        reverse("plan_detail", args=[scene.assembly.slug, scene.plan.pk])
-    )
-    line = ReportLine.objects.get(assembly=scene.assembly)
-    assert f"/r/{line.code}/" in response.content.decode()
-    assert "Public report page" in response.content.decode()
+def test_plan_page_shows_the_short_address_to_the_people_who_print_flyers(scene, line, who):
+    response = client_for(getattr(scene, who).user).get(plan_url(scene))
+    body = errors_of(response)
+    assert f"Report what you see: {site_url(f'/r/{line.code}/')}" in body
+    assert "Public reports" in body
+    # No number yet: nothing to say about texts.
+    assert "Text REPORTE or REPORT" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Text REPORTE or REPORT and what you see to (312) 555-0190"),
+        ("es", "Envía REPORTE o REPORT y lo que ves al (312) 555-0190"),
+    ],
+)
+def test_plan_page_shows_the_text_number_with_the_keyword_for_flyers(scene, line, language, expected):
+    line.phone = ASSEMBLY_NUMBER
+    line.save()
+    with translation.override(language):
+        url = plan_url(scene)
+    assert expected in errors_of(client_for(scene.dispatcher.user).get(url))
 
 
 @pytest.mark.parametrize("who", ["responder", "bystander"])
-def test_plan_page_does_not_show_the_short_address_to_others(scene, who):
-    response = client_for(getattr(scene, who).user).get(
-        reverse("plan_detail", args=[scene.assembly.slug, scene.plan.pk])
-    )
+def test_plan_page_does_not_show_the_short_address_to_others(scene, line, who):
+    response = client_for(getattr(scene, who).user).get(plan_url(scene))
+    assert response.status_code == 200
+    assert line.code not in response.content.decode()
+    assert "Public reports" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["coordinator", "dispatcher", "responder"])
+def test_plan_page_makes_no_report_line_when_read(scene, who):
+    response = client_for(getattr(scene, who).user).get(plan_url(scene))
     assert response.status_code == 200
     assert not ReportLine.objects.exists()
-    assert "Public report page" not in response.content.decode()
+    body = response.content.decode()
+    assert ("Make the public report address" in body) == (who == "coordinator")
+
+
+def test_dispatcher_sees_no_report_section_before_the_line_is_made(scene):
+    body = client_for(scene.dispatcher.user).get(plan_url(scene)).content.decode()
+    assert "Public reports" not in body
 
 
 @pytest.mark.parametrize(("accept", "language"), [("es-MX,es;q=0.9", "es"), ("en-US,en;q=0.9", "en")])
@@ -216,15 +258,50 @@ def test_report_goes_to_the_dispatcher_whose_shift_it_is(scene, line, sms_path):
     assert recipients("alert_verify") == ids(scene.verifier, other)
 
 
-def test_report_in_a_zone_with_an_open_alert_raises_no_second_one(scene, line, sms_path):
+def test_report_in_a_zone_with_an_open_alert_is_added_to_it_as_an_update(scene, line, sms_path):
     open_alert = raise_alert(scene)
-    before = Message.objects.count()
-    response = post(Client(), line, report_data(scene, line))
+    response = post(Client(), line, report_data(scene, line, location="Behind the school", how_many=""))
     # Thanked the same way: the page does not tell whether an alert is open.
     assert response.status_code == 302
     assert response["Location"] == page_url(line, name="report_thanks")
     assert list(Alert.objects.all()) == [open_alert]
-    assert Message.objects.count() == before
+    event = AlertEvent.objects.get(alert=open_alert)
+    assert event.kind == AlertEvent.Kind.REPORT
+    assert event.by is None
+    assert event.note == "Behind the school. Knocking on doors. Two white vans"
+    # To whoever holds it and the verifiers asked, each once, as an update.
+    assert recipients("alert_update") == ids(scene.dispatcher, scene.verifier)
+    assert Message.objects.filter(kind="alert_update", occasion=str(event.pk)).count() == 2
+
+
+def test_report_added_to_a_verified_alert_goes_to_its_holder_and_the_verifiers_asked(scene, line, sms_path):
+    open_alert = raise_alert(scene)
+    alerts.alert_verify(alert=open_alert, membership=scene.verifier, confirm=True)
+    post(Client(), line, report_data(scene, line))
+    assert Alert.objects.count() == 1
+    assert recipients("alert_update") == ids(scene.dispatcher, scene.verifier)
+
+
+def test_report_added_to_an_alert_shows_on_its_board_and_goes_out_in_each_language(scene, line, sms_path):
+    open_alert = raise_alert(scene)
+    post(Client(), line, report_data(scene, line, location="Behind the school", activity="", vehicles=""))
+    deliver_alerts()
+    [text] = [t for t in texts_to(sms_path, scene.verifier) if "Behind the school" in t]
+    assert text.startswith("Asamblea, Cuadra norte, otro reporte: Behind the school. 4 people")
+    for language, expected in [("en", "Another report from the public at"), ("es", "Otro reporte del público a las")]:
+        with translation.override(language):
+            url = reverse("alert_board", args=[scene.assembly.slug, open_alert.pk])
+        body = errors_of(client_for(scene.dispatcher.user).get(url))
+        assert expected in body
+        assert "Behind the school" in body
+
+
+def test_reports_added_to_an_alert_are_erased_when_it_ends(scene, line, sms_path):
+    open_alert = raise_alert(scene)
+    post(Client(), line, report_data(scene, line))
+    alerts.alert_close(alert=open_alert)
+    assert not AlertEvent.objects.exists()
+    assert not Message.objects.filter(kind__startswith="alert_update").exists()
 
 
 def test_a_drill_open_in_the_zone_does_not_swallow_a_real_report(scene, line, sms_path):
@@ -371,7 +448,7 @@ def test_text_report_to_the_assemblys_number_raises_an_alert(scene, line, sms_pa
     line.phone = ASSEMBLY_NUMBER
     line.save()
     reply = receive("REPORTE 3 agentes en la Cuadra sur, frente a la tienda")
-    assert reply == reports.REPORT_THANKS
+    assert reply == THANKS
     alert = Alert.objects.get()
     assert alert.source == Alert.Source.TEXT
     assert alert.zone == scene.south
@@ -381,23 +458,44 @@ def test_text_report_to_the_assemblys_number_raises_an_alert(scene, line, sms_pa
     assert recipients("alert_verify") == ids(scene.south_verifier, scene.dispatcher)
 
 
-def test_text_report_by_code_to_another_number_goes_to_the_first_zone(scene, line, sms_path):
+def test_text_report_naming_no_zone_asks_which_one_in_both_languages_and_makes_nothing(scene, line):
     reply = receive(f"report {line.code.upper()} two vans at Main and 5th", to="+13125550100")
-    assert reply == reports.REPORT_THANKS
+    assert reply == (
+        f"Asamblea: Which zone? Text REPORT {line.code.upper()}, the zone and what you see. "
+        "Zones: North block, South block. / "
+        f"¿Qué zona? Escribe REPORTE {line.code.upper()}, la zona y lo que ves. Zonas: Cuadra norte, Cuadra sur."
+    )
+    assert not Alert.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_text_report_to_the_assemblys_number_naming_no_zone_asks_without_the_code(scene, line):
+    line.phone = ASSEMBLY_NUMBER
+    line.save()
+    reply = receive("REPORTE dos camionetas en la esquina")
+    assert "Text REPORT, the zone and what you see. Zones: North block, South block." in reply
+    assert line.code not in reply
+    assert not Alert.objects.exists()
+
+
+def test_text_report_naming_no_zone_goes_to_the_only_zone(scene, line, sms_path):
+    scene.plan.zones.set([scene.south])
+    GamePlan.objects.exclude(pk=scene.plan.pk).update(status=GamePlan.Status.DRAFT)
+    assert receive(f"report {line.code} two vans at Main and 5th", to="+13125550100") == THANKS
     alert = Alert.objects.get()
-    assert alert.zone == scene.north
+    assert alert.zone == scene.south
     assert alert.location == "two vans at Main and 5th"
 
 
 @pytest.mark.parametrize("keyword", ["Reporte:", "REPORTÉ", "report", "rEpOrT", "  Report\n"])
 def test_text_report_keyword_in_any_case_and_accents(scene, line, keyword, sms_path):
-    assert receive(f"{keyword} {line.code}\nagents at the North block school") == reports.REPORT_THANKS
+    assert receive(f"{keyword} {line.code}\nagents at the North block school") == THANKS
     assert Alert.objects.get().zone == scene.north
 
 
 def test_text_report_long_text_keeps_the_rest_as_details(scene, line, sms_path):
     words = "agents " * 40
-    receive(f"REPORT {line.code} {words}")
+    receive(f"REPORT {line.code} North block {words}")
     alert = Alert.objects.get()
     assert len(alert.location) == 140
     assert alert.activity
@@ -405,20 +503,45 @@ def test_text_report_long_text_keeps_the_rest_as_details(scene, line, sms_path):
 
 @pytest.mark.parametrize("text", ["REPORT", "REPORT nosuch22 agents here", "REPORTE"])
 def test_text_report_without_a_known_code_or_words_gets_help_and_makes_nothing(line, text):
-    assert receive(text, to="+13125550100") == reports.REPORT_HELP
+    assert receive(text, to="+13125550100") == segments.fold(reports.all_languages(reports.REPORT_HELP))
     assert not Alert.objects.exists()
 
 
 def test_text_report_when_no_plan_is_active_says_so(scene, line):
     GamePlan.objects.filter(assembly=scene.assembly).update(status=GamePlan.Status.DRAFT)
-    assert receive(f"REPORT {line.code} agents") == reports.REPORT_CLOSED
+    assert receive(f"REPORT {line.code} agents") == (
+        "Asamblea: This assembly takes no reports right now. / Esta asamblea no recibe reportes por ahora."
+    )
     assert not Alert.objects.exists()
 
 
-def test_text_report_in_a_zone_with_an_open_alert_is_thanked_and_makes_none(scene, line, sms_path):
-    raise_alert(scene)
-    assert receive(f"REPORT {line.code} agents in North block") == reports.REPORT_THANKS
+def test_text_report_in_a_zone_with_an_open_alert_is_thanked_and_added_to_it(scene, line, sms_path):
+    open_alert = raise_alert(scene)
+    assert receive(f"REPORT {line.code} agents in North block") == THANKS
     assert Alert.objects.count() == 1
+    assert AlertEvent.objects.get(alert=open_alert).note == "agents in North block"
+
+
+@pytest.mark.parametrize("reply", ["thanks", "help", "closed", "zones"])
+def test_text_replies_fit_in_two_segments_once_folded(scene, line, reply):
+    texts_by_name = {
+        "thanks": THANKS,
+        "help": reports.all_languages(reports.REPORT_HELP),
+        "closed": reports.all_languages(reports.REPORT_CLOSED),
+        "zones": receive(f"REPORT {line.code} agents here"),
+    }
+    encoding, units, _limit = segments.segment_units(segments.fold(texts_by_name[reply]))
+    assert encoding == "gsm7"
+    assert units <= 2 * 153
+
+
+def test_text_replies_are_in_every_language_of_the_site(settings):
+    settings.LANGUAGES = [("en", "English"), ("es", "Español")]
+    assert reports.all_languages(reports.REPORT_THANKS) == THANKS
+    settings.LANGUAGES = [("es", "Español")]
+    assert reports.all_languages(reports.REPORT_THANKS) == (
+        "Asamblea: Gracias, tu reporte fue enviado. Mantén distancia; no confrontes a los agentes."
+    )
 
 
 def test_text_that_is_not_a_report_is_left_to_the_other_handlers(line):
