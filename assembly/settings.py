@@ -199,6 +199,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(DEFENSE_ESCALATE_EVERY),
         "options": {"expires": DEFENSE_ESCALATE_EVERY},
     },
+    # Who was on duty when is not kept: a shift goes within the hour after it ends.
+    "defense-purge-shifts": {"task": "assembly.defense.purge_shifts", "schedule": 3600.0},
     "purge-expired-invitations": {"task": "assembly.assemblies.purge_expired_invitations", "schedule": 3600.0},
     # An expired session still names its person on disk until it is deleted.
     "accounts-purge-sessions": {"task": "assembly.accounts.purge_sessions", "schedule": 3600.0},

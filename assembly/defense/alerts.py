@@ -117,6 +117,25 @@ def is_involved(alert: Alert, membership: Membership) -> bool:
     return _is_holder(alert.plan_id, alert.zone_id, membership.pk) or can_verify(alert, membership)
 
 
+def involved(alert: Alert) -> set[int]:
+    """Everyone who still has a part in the alert, as `is_involved` decides it one by one, in a few queries.
+
+    The zone's holders (its dispatchers and verifiers among them), the coordinators, and the neighboring zones'
+    verifiers once an unverified alert reached them: a batch of a thousand messages asks once, not a thousand times.
+    """
+    people = set(_holders(alert.plan, alert.zone))
+    people.update(
+        Membership.objects.filter(
+            assembly_id=alert.plan.assembly_id,
+            role=Membership.Role.COORDINATOR,
+            status=Membership.Status.ACTIVE,
+        ).values_list("pk", flat=True)
+    )
+    if alert.escalation >= LAST_STEP and alert.status == Status.UNVERIFIED:
+        people.update(_neighbor_verifiers(alert))
+    return people
+
+
 def _send(alert: Alert, kinds: tuple[str, ...], memberships: list[int], *, occasion: str = "") -> None:
     """Queue the occasion's message to each member by each channel they chose.
 
@@ -489,7 +508,9 @@ def alert_post_update(*, alert: Alert, by: Membership, note: str) -> AlertEvent:
         alert=alert, kind=AlertEvent.Kind.UPDATE, by=by, note=note, created_at=timezone.now()
     )
     people = _called_out(alert) if alert.status == Status.VERIFIED else sorted(_asked(alert))
-    _send(alert, UPDATE, [pk for pk in people if pk != by.pk], occasion=str(event.pk))
+    # Whom it went to says who heard of it, not who still has a part: someone who released their role hears no more.
+    still = involved(alert)
+    _send(alert, UPDATE, [pk for pk in people if pk in still and pk != by.pk], occasion=str(event.pk))
     return event
 
 
@@ -531,7 +552,8 @@ def board(alert: Alert, *, now: datetime | None = None) -> dict:
     kinds = [*ASK_VERIFY, *BROADCAST] if alert.is_open else list(OVER)
     if alert.is_open:
         alerted = set(_called_out(alert)) if alert.status == Status.VERIFIED else _asked(alert)
-        waiting = alerted - {row.membership_id for row in answers}
+        # Whom to call: never someone who has since released their role.
+        waiting = (alerted - {row.membership_id for row in answers}) & involved(alert)
         counts = {value: sum(row.answer == value for row in answers) for value in AlertAnswer.Answer.values}
         counts["none"] = len(waiting)
     else:

@@ -5,11 +5,24 @@ import time
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from assembly.defense import links
+from assembly.assemblies.models import Membership
+from assembly.defense import alerts, links
 from assembly.defense.models import Alert, AlertEvent
 from assembly.notify.channels import TEXT_CHANNELS
 from assembly.notify.links import absolute_url
 from assembly.notify.registry import MessageKind, Recipient, batch_cached, register_assembly_objects, register_kind
+
+
+def _still_for(alert: Alert, kind: str, membership_id: int) -> bool:
+    """Whether the person still has a part in the alert: someone who released their role since is sent nothing more.
+
+    Who is involved is read once per batch, for everyone at once; a hand-off, one message, asks about its one person.
+    """
+    if kind in ("alert_verify", "alert", "alert_update"):
+        return membership_id in batch_cached(("alert-involved", alert.pk), lambda: alerts.involved(alert))
+    if kind == "alert_handed":
+        return alerts.can_raise(alert.plan, Membership.objects.filter(pk=membership_id).first(), alert.zone)
+    return True
 
 
 def _alert_context(*, message, recipient: Recipient) -> dict | None:
@@ -42,6 +55,8 @@ def _alert_context(*, message, recipient: Recipient) -> dict | None:
         if update is None:
             return None
     _prefix, _sep, membership_id = message.recipient_key.partition(":")
+    if not _still_for(alert, kind, int(membership_id)):
+        return None
     language = recipient.language
     # What every member's message about this alert shares, in their language, built once per batch.
     urls = batch_cached(("alert-urls", alert.pk, language), lambda: _alert_urls(alert, language))

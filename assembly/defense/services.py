@@ -6,9 +6,11 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from assembly.assemblies.models import Membership
-from assembly.defense import reports, shifts
-from assembly.defense.models import Claim, DefenseRole, GamePlan
+from assembly.defense import alerts, reports, shifts
+from assembly.defense.models import Alert, Claim, DefenseRole, DispatchShift, GamePlan
 from assembly.defense.selectors import DISPATCHER
+from assembly.notify.registry import recipient_key
+from assembly.notify.services import messages_drop_pending_to
 
 
 @transaction.atomic
@@ -30,6 +32,11 @@ def plan_set_status(*, plan: GamePlan, status: str) -> GamePlan:
     if status == GamePlan.Status.ACTIVE:
         # An active plan can take reports from the public: its assembly needs the short address for flyers.
         reports.report_line_ensure(assembly=plan.assembly)
+    else:
+        # A plan that is not active takes no alerts: nobody is on duty for it, and nobody holds its open ones,
+        # which run to their end as they are.
+        DispatchShift.objects.filter(plan=plan).delete()
+        Alert.objects.filter(plan=plan, status__in=Alert.OPEN).update(held_by=None)
     return plan
 
 
@@ -101,12 +108,36 @@ def _release(*, role_id: int, membership_id: int) -> bool:
     return bool(deleted)
 
 
+def _parts_end(*, plan: GamePlan, memberships: list[Membership], dispatcher: bool) -> None:
+    """End what flowed from roles these people held no more: dispatching, if it was the last dispatcher role they
+    had, and the messages about the plan's open alerts not yet sent to them, where they no longer have a part.
+
+    What was sent stays until the alert ends: the board counts it. A message already on its way is checked again
+    when it is sent.
+    """
+    if dispatcher:
+        dispatching = set(shifts.plan_dispatchers(plan))
+        for membership in memberships:
+            if membership.pk not in dispatching:
+                shifts.dispatch_end(membership_id=membership.pk, plan=plan)
+    if not memberships:
+        return
+    for alert in Alert.objects.filter(plan=plan, status__in=Alert.OPEN).select_related("plan", "zone"):
+        still = alerts.involved(alert)
+        gone = [recipient_key("membership", m.pk) for m in memberships if m.pk not in still]
+        if gone:
+            kinds = [*alerts.ASK_VERIFY, *alerts.BROADCAST, *alerts.UPDATE]
+            messages_drop_pending_to(recipient_keys=gone, kinds=kinds, object_id=alert.pk)
+        handed = [recipient_key("membership", m.pk) for m in memberships if not alerts.can_raise(plan, m, alert.zone)]
+        if handed:
+            messages_drop_pending_to(recipient_keys=handed, kinds=[alerts.HANDED], object_id=alert.pk)
+
+
 @transaction.atomic
 def claim_release(*, role: DefenseRole, membership: Membership) -> None:
     if not _release(role_id=role.pk, membership_id=membership.pk):
         raise ValidationError(_("You do not hold this role."))
-    if role.kind.key == DISPATCHER and membership.pk not in shifts.plan_dispatchers(role.plan):
-        shifts.dispatch_end(membership_id=membership.pk, plan=role.plan)
+    _parts_end(plan=role.plan, memberships=[membership], dispatcher=role.kind.key == DISPATCHER)
 
 
 @transaction.atomic
@@ -118,4 +149,8 @@ def claims_release_all(*, membership: Membership) -> int:
 
 @transaction.atomic
 def role_delete(*, role: DefenseRole) -> None:
+    """Delete a role; what its holders had from it ends with it, as when each releases it."""
+    plan, dispatcher = role.plan, role.kind.key == DISPATCHER
+    holders = list(Membership.objects.filter(defense_claims__role=role))
     role.delete()
+    _parts_end(plan=plan, memberships=holders, dispatcher=dispatcher)

@@ -122,3 +122,9 @@ def dispatch_end(*, membership_id: int, plan: GamePlan | None = None) -> None:
         alerts = alerts.filter(plan=plan)
     shifts.delete()
     alerts.update(held_by=None)
+
+
+def shifts_purge(*, now: datetime | None = None) -> int:
+    """Delete the shifts that are over: who was on duty when is not kept. Return how many went."""
+    deleted, _detail = DispatchShift.objects.filter(ends_at__lt=now or timezone.now()).delete()
+    return deleted

@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from assembly.defense import alerts
+from assembly.defense import alerts, shifts
 
 logger = logging.getLogger(__name__)
 
@@ -19,3 +19,10 @@ def escalate_alerts() -> None:
     stepped = alerts.alerts_escalate()
     if stepped:
         logger.info("defense: %d unverified alerts went up a step", stepped)
+
+
+@shared_task(name="assembly.defense.purge_shifts")
+def purge_shifts() -> None:
+    purged = shifts.shifts_purge()
+    if purged:
+        logger.info("defense: %d ended dispatch shifts deleted", purged)

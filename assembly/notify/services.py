@@ -127,6 +127,15 @@ def messages_drop_pending(*, kind: str, object_id: int, recipient_key: str | Non
     return deleted
 
 
+def messages_drop_pending_to(*, recipient_keys: list[str], kinds: list[str], object_id: int) -> int:
+    """Forget the messages about an object not yet sent to these people (retries included): they lost their part."""
+    pending = Message.objects.filter(
+        kind__in=kinds, object_id=object_id, recipient_key__in=recipient_keys, state=State.PENDING
+    )
+    deleted, _detail = pending.delete()
+    return deleted
+
+
 def outbox_sweep(*, now: datetime | None = None, kinds: list[str] | None = None) -> int:
     """Give back claims whose lease ran out and put every due message on its queue; return how many were queued.
 
