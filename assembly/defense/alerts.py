@@ -21,7 +21,7 @@ from assembly.assemblies.models import Membership, Zone
 from assembly.common.phones import phone_display
 from assembly.defense import selectors, shifts
 from assembly.defense.models import Alert, AlertAnswer, AlertEvent, Claim, GamePlan
-from assembly.notify import channels
+from assembly.notify import channels, segments
 from assembly.notify.registry import recipient_key
 from assembly.notify.selectors import delivery_counts
 from assembly.notify.services import Outgoing, messages_enqueue, messages_erase, messages_keys
@@ -40,7 +40,10 @@ UPDATE = ("alert_update", "alert_update_sms", "alert_update_signal")
 HANDED = "alert_handed"
 # How far an unverified alert goes up: 1 the dispatcher on duty and the coordinators, 2 the neighboring zones.
 LAST_STEP = 2
+# A hand-off's note goes by email; an update goes out as a text message too, and must fit one segment beside the
+# zone and the answer link (68 characters with a long site address), drills included: 60 of the 160 units.
 NOTE_LENGTH = 280
+UPDATE_LENGTH = 60
 # A sighting may be typed a little ahead of the server's clock (a phone's clock runs fast); no further.
 SEEN_AT_SKEW = timedelta(minutes=5)
 
@@ -464,13 +467,14 @@ def hand_candidates(alert: Alert) -> list[Membership]:
     )
 
 
-def _clean_note(note: str, *, required: bool) -> str:
+def _clean_note(note: str, *, required: bool, limit: int = NOTE_LENGTH) -> str:
     note = " ".join(note.split())
     if required and not note:
         raise ValidationError({"note": _("Write the update first.")})
-    if len(note) > NOTE_LENGTH:
+    # Counted as a text message counts it: "€" or "[" take two units, an emoji goes as one "?".
+    if len(note) > limit or segments.gsm_units(segments.fold(note, unknown="?")) > limit:
         raise ValidationError(
-            {"note": _("Keep it to %(limit)d characters: it goes out as a text message.") % {"limit": NOTE_LENGTH}}
+            {"note": _("Keep it to %(limit)d characters: it goes out as a text message.") % {"limit": limit}}
         )
     return note
 
@@ -503,7 +507,7 @@ def alert_post_update(*, alert: Alert, by: Membership, note: str) -> AlertEvent:
         raise ValidationError(_("This alert has already ended."))
     if not can_raise(alert.plan, by, alert.zone):
         raise ValidationError(_("Only the plan's dispatchers and the coordinators post updates."))
-    note = _clean_note(note, required=True)
+    note = _clean_note(note, required=True, limit=UPDATE_LENGTH)
     event = AlertEvent.objects.create(
         alert=alert, kind=AlertEvent.Kind.UPDATE, by=by, note=note, created_at=timezone.now()
     )

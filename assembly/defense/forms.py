@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from assembly.assemblies.models import Membership
 from assembly.common.i18n import BilingualFormMixin, localized_fields, localized_value
 from assembly.common.phones import phone_parse
+from assembly.defense.alerts import NOTE_LENGTH, UPDATE_LENGTH
 from assembly.defense.models import (
     Alert,
     AlertAnswer,
@@ -212,9 +213,9 @@ class HandForm(forms.Form):
     )
     note = forms.CharField(
         label=_("Note for them"),
-        max_length=280,
+        max_length=NOTE_LENGTH,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 280}),
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": NOTE_LENGTH}),
     )
 
     def __init__(self, *args, candidates, **kwargs):
@@ -228,11 +229,11 @@ class HandForm(forms.Form):
 class UpdateForm(forms.Form):
     note = forms.CharField(
         label=_("Update for everyone alerted"),
-        max_length=280,
+        max_length=UPDATE_LENGTH,
         help_text=_(
-            "For example: they moved to Fifth and Main. It goes out as a text message, at most 280 characters."
+            "For example: they moved to Fifth and Main. It goes out as a text message, so it fits in 60 characters."
         ),
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 280}),
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": UPDATE_LENGTH}),
         error_messages={"required": _("Write the update first.")},
     )
 

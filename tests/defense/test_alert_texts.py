@@ -13,7 +13,7 @@ from django.utils import translation
 from assembly.accounts.models import User
 from assembly.assemblies.models import Zone
 from assembly.defense import alerts, links
-from assembly.defense.models import Alert
+from assembly.defense.models import Alert, AlertEvent
 from assembly.notify import segments
 from assembly.notify.channels import SIGNAL, SMS
 from assembly.notify.links import absolute_url
@@ -30,7 +30,7 @@ REPLY = {
     "alert_verify": {"en": "Reply 1=I see them, 3=nothing there", "es": "Responde 1=los veo, 3=no hay nada"},
     "alert": {"en": "Reply 1=coming (1 15=in 15 min), 2=can't", "es": "Responde 1=voy (1 15=en 15 min), 2=no puedo"},
 }
-KINDS = ["alert_verify", "alert", "alert_over"]
+KINDS = ["alert_verify", "alert", "alert_update", "alert_over"]
 
 
 def _longest(text: str, model, field: str) -> str:
@@ -48,6 +48,9 @@ PLACE = {
     "location_en": _longest("Corner of Fifth and Main, in front of the bakery, by the stop ", Alert, "location_en"),
     "location_es": _longest("Esquina de la Quinta y Main, frente a la panadería, por el camión ", Alert, "location_es"),
 }
+
+# A dispatcher's update as long as it may be, accents and all: it goes whole, beside the link.
+NOTE = ("Ya se movieron: están en la Quinta y Main, frente a la panadería " * 2)[: alerts.UPDATE_LENGTH]
 
 
 @pytest.fixture
@@ -74,6 +77,8 @@ def _every_kind(scene, settings, *, practice: bool) -> tuple[Alert, dict[str, li
     collect("alert_verify")
     alerts.alert_verify(alert=alert, membership=scene.verifier, confirm=True)
     collect("alert")
+    alerts.alert_post_update(alert=alert, by=scene.dispatcher, note=NOTE)
+    collect("alert_update")
     alerts.alert_close(alert=alert)
     collect("alert_over")
     return alert, by_sms, by_signal
@@ -94,7 +99,8 @@ def test_every_alert_text_fits_one_segment_with_the_longest_names(long_scene, se
 
     alert, by_sms, by_signal = _every_kind(scene, settings, practice=practice)
 
-    assert {kind: len(sent) for kind, sent in by_sms.items()} == {"alert_verify": 1, "alert": 2, "alert_over": 2}
+    counts = {"alert_verify": 1, "alert": 2, "alert_update": 2, "alert_over": 2}
+    assert {kind: len(sent) for kind, sent in by_sms.items()} == counts
     for kind, sent in by_sms.items():
         for message in sent:
             text = message["text"]
@@ -107,6 +113,10 @@ def test_every_alert_text_fits_one_segment_with_the_longest_names(long_scene, se
                 assert set(_whole_links(text)) <= {plan_url}, text
                 continue
             answer_url = links.answer_url(alert.pk, members[message["to"]].pk, language=language)
+            if kind == "alert_update":
+                assert text.endswith(f": {fold(NOTE)} {answer_url}"), text
+                assert _whole_links(text) == [answer_url]
+                continue
             assert text.endswith(f"{REPLY[kind][language]} {answer_url}"), text
             assert _whole_links(text) == [answer_url]
             assert place[:2] in text, text
@@ -114,7 +124,9 @@ def test_every_alert_text_fits_one_segment_with_the_longest_names(long_scene, se
     for kind, sent in by_signal.items():
         for message in sent:
             assert ZONE[f"name_{language}"].strip() in message["text"], kind
-            if kind != "alert_over":
+            if kind == "alert_update":
+                assert NOTE in message["text"], kind
+            elif kind != "alert_over":
                 assert PLACE[f"location_{language}"].strip() in message["text"], kind
 
 
@@ -126,6 +138,7 @@ def _rendered(kind: str, language: str, *, practice: bool, big: int = 9_999_999)
         context = {
             "alert": alert,
             "zone": zone,
+            "update": AlertEvent(alert=alert, kind=AlertEvent.Kind.UPDATE, note=NOTE),
             "answer_url": links.answer_url(big, big, language=language),
             "plan_url": absolute_url("plan_detail", language=language, slug="s" * 60, pk=big),
         }
@@ -145,6 +158,9 @@ def test_an_alert_text_fits_with_ids_and_addresses_as_long_as_they_come(settings
     if kind == "alert_over":
         # The longest plan address leaves no room for how to stop: it goes whole, or not at all.
         assert _whole_links(text) == [], text
+    elif kind == "alert_update":
+        answer_url = links.answer_url(9_999_999, 9_999_999, language=language)
+        assert text.endswith(f": {fold(NOTE)} {answer_url}"), text
     else:
         answer_url = links.answer_url(9_999_999, 9_999_999, language=language)
         assert text.endswith(f"{REPLY[kind][language]} {answer_url}"), text

@@ -184,7 +184,9 @@ def test_an_update_renders_in_each_persons_language_with_their_answer_link(scene
     ("note", "english", "spanish"),
     [
         ("   ", "Write the update first.", "Escribe primero la novedad."),
-        ("x" * 281, "Ensure this value has at most 280 characters", "Asegúrese de que este valor tenga menos de 280"),
+        ("x" * 61, "Ensure this value has at most 60 characters", "Asegúrese de que este valor tenga menos de 60"),
+        # Each takes two units of a text message: 62 in all.
+        ("[]" * 15 + "€", "Keep it to 60 characters", "No pases de 60 caracteres"),
     ],
 )
 def test_a_bad_update_is_refused_in_the_readers_language(scene, note, english, spanish, language):
@@ -196,6 +198,29 @@ def test_a_bad_update_is_refused_in_the_readers_language(scene, note, english, s
     assert (english if language == "en" else spanish) in response.content.decode()
     assert _events() == []
     assert not Message.objects.filter(kind__startswith="alert_update").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "so it fits in 60 characters"), ("es", "así que cabe en 60 caracteres")],
+)
+def test_the_update_form_says_an_update_fits_in_a_text_message(scene, second, language, words):
+    alert = raise_alert(scene, verified=True)
+
+    page = client_for(scene.dispatcher.user).get(_url(alert, "alert_board", language)).content.decode()
+
+    assert words in page
+    assert 'maxlength="60"' in page
+    # A hand-off's note goes by email: it keeps its room.
+    assert 'maxlength="280"' in page
+
+
+def test_an_update_as_long_as_a_text_message_allows_is_sent(scene):
+    alert = raise_alert(scene, verified=True)
+
+    event = alerts.alert_post_update(alert=alert, by=scene.dispatcher, note="é" * alerts.UPDATE_LENGTH)
+
+    assert event.note == "é" * 60
 
 
 def test_updates_are_erased_with_the_alert(scene):
