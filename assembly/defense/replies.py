@@ -124,6 +124,20 @@ def _help(alert: Alert, membership: Membership) -> str:
     return _("Asamblea: reply 1 if you're coming (1 15 = in 15 min), 2 if you can't, 3 if all is clear.")
 
 
+def _only_asked(alert: Alert, membership: Membership) -> bool:
+    """Whether the person was asked to verify an alert that is verified now, and holds no role in its zone.
+
+    A coordinator, a dispatcher on duty, a neighboring verifier: someone else verified it, so their reply is
+    neither a verification nor an answer. Someone who was called out and released their role since is not one.
+    Asked only when an answer was refused: the usual reply pays nothing for it.
+    """
+    alert.refresh_from_db(fields=["status"])
+    if alert.status != Alert.Status.VERIFIED or alerts.is_holder(alert, membership):
+        return False
+    key = recipient_key("membership", membership.pk)
+    return latest_object_for(keys=[key], kinds=list(alerts.BROADCAST), among=[alert.pk]) is None
+
+
 def reply_receive(inbound: InboundText) -> str | None:
     """Act on a reply to an alert and say, in the person's language, what was recorded.
 
@@ -144,4 +158,6 @@ def reply_receive(inbound: InboundText) -> str | None:
                     return done
             return _answer(alert, membership, reply)
         except ValidationError as error:
+            if _only_asked(alert, membership):
+                return _("Asamblea: it is already verified. Thank you.")
             return f"Asamblea: {error_text(error)}"

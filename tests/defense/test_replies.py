@@ -1,5 +1,7 @@
 """Replies to alerts by text: `1`, `2`, `3` or the words, matched to the newest open alert sent to that number."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +14,7 @@ from assembly.defense.models import Alert, AlertAnswer, Claim, ReportLine
 from assembly.notify.models import Message
 from assembly.notify.registry import InboundText, recipient_key
 from assembly.notify.services import text_receive, unknown_text_reply
-from tests.defense.alert_helpers import AlertScene, alert_scene, holder, raise_alert
+from tests.defense.alert_helpers import AlertScene, alert_scene, deliver_alerts, holder, raise_alert
 from tests.defense.factories import DefenseRoleFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,11 +214,45 @@ def test_reply_after_the_alert_ended_gets_the_strangers_reply(scene, sms_path):
 
 def test_reply_after_the_role_is_released_changes_nothing(scene, sms_path):
     alert = raise_alert(scene, verified=True)
+    # Released before it went, the alert is never sent: the reply is then a stranger's.
+    deliver_alerts()
     claim = scene.responder.defense_claims.get()
     services.claim_release(role=claim.role, membership=scene.responder)
     reply = from_(scene.responder, "1")
     assert answer_of(alert, scene.responder) is None
     assert reply == "Asamblea: You no longer hold a role in this zone, so your answer is not needed."
+
+
+def _asked_then_verified(scene: AlertScene) -> Alert:
+    """An alert nobody verified in time: asked of the coordinators, then of south's verifier; then verified."""
+    scene.north.neighbors.add(scene.south)
+    User = type(scene.coordinator.user)
+    User.objects.filter(pk=scene.coordinator.user_id).update(phone="+13125550143", language="es")
+    alert = raise_alert(scene)
+    alerts.alerts_escalate(now=alert.created_at + timedelta(minutes=scene.plan.verify_minutes * 2 + 1))
+    alerts.alert_verify(alert=alert, membership=scene.dispatcher, confirm=True)
+    return alert
+
+
+@pytest.mark.parametrize("body", ["1", "2", "3 ", "voy en 5"])
+def test_reply_from_someone_only_asked_to_verify_after_it_was_verified_thanks_them(scene, sms_path, body):
+    alert = _asked_then_verified(scene)
+
+    assert text("+13125550143", body) == "Asamblea: ya está verificada. Gracias."
+    assert from_(scene.south_verifier, body) == "Asamblea: it is already verified. Thank you."
+    assert not AlertAnswer.objects.filter(alert=alert).exists()
+    assert Alert.objects.get(pk=alert.pk).status == Status.VERIFIED
+
+
+def test_reply_from_someone_called_out_who_released_their_role_is_not_thanked_for_verifying(scene, sms_path):
+    raise_alert(scene, verified=True)
+    deliver_alerts()
+    role = scene.verifier.defense_claims.get().role
+    services.claim_release(role=role, membership=scene.verifier)
+
+    assert from_(scene.verifier, "1") == (
+        "Asamblea: Ya no tienes un rol en esta zona, así que no hace falta tu respuesta."
+    )
 
 
 def test_reply_after_the_membership_ended_changes_nothing(scene, sms_path):
