@@ -51,8 +51,8 @@ class ProfileForm(forms.ModelForm):
         user = self.instance
         self.initial["phone"] = phones.phone_display(user.phone)
         self.fields["phone"].help_text = _(
-            "Only for urgent text and Signal messages from your assemblies. Leave it empty if you prefer. "
-            "For example: %(example)s"
+            "Only for urgent text and Signal messages from your assemblies, and a dispatcher may call or text you "
+            "during an alert you are called to. Leave it empty if you prefer. For example: %(example)s"
         ) % {"example": phones.phone_example()}
         for channel in channels.TEXT_CHANNELS:
             field = f"alerts_by_{channel}"

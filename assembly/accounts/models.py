@@ -49,7 +49,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=16,
         blank=True,
         db_index=True,
-        help_text=_("Only for urgent text and Signal messages from your assemblies. Leave it empty if you prefer."),
+        help_text=_(
+            "Only for urgent text and Signal messages from your assemblies, and a dispatcher may call or text you "
+            "during an alert you are called to. Leave it empty if you prefer."
+        ),
     )
     # How alerts reach this person: at least one; text and Signal need the phone number.
     alerts_by_email = models.BooleanField(_("by email"), default=True)

@@ -79,6 +79,19 @@ def test_profile_phone_help_shows_an_example_number_in_the_reader_language(langu
     assertContains(response, f"{help_text}{phone_example()}")
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "a dispatcher may call or text you during an alert you are called to."),
+        ("es", "para que el despacho te llame o te escriba durante una alerta a la que te convocan."),
+    ],
+)
+def test_profile_phone_help_says_a_dispatcher_may_call_during_an_alert(language, words):
+    response = client_for(UserFactory()).get(f"/{language}/accounts/profile/")
+
+    assertContains(response, words)
+
+
 def test_profile_update_saves_alias_language_and_phone_in_e164():
     user = UserFactory(language="en")
     client = client_for(user)
