@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from assembly.assemblies import services as assembly_services
 from assembly.assemblies.models import Membership
 from assembly.defense import alerts, links, messages, services, shifts, tasks
 from assembly.defense.models import Alert, Claim, DefenseRole, DispatchShift, GamePlan
@@ -146,6 +147,23 @@ def test_a_verifier_who_released_their_role_is_not_asked_to_verify(scene, mailou
 
     assert not [mail for mail in mailoutbox if mail.to == [scene.verifier.user.email]]
     assert Alert.objects.get(pk=alert.pk).status == Status.UNVERIFIED
+
+
+@pytest.mark.parametrize("how", ["leaves", "is removed"])
+def test_someone_who_leaves_the_assembly_is_sent_nothing_more(scene, how):
+    alert = raise_alert(scene, verified=True)
+    deliver_alerts()
+    alerts.alert_post_update(alert=alert, by=scene.dispatcher, note="Two more vans.")
+    assert _rows_for(scene.responder)
+
+    if how == "leaves":
+        assembly_services.membership_leave(membership=scene.responder)
+    else:
+        assembly_services.membership_remove(membership=scene.responder)
+
+    assert _rows_for(scene.responder) == []
+    alerts.alert_post_update(alert=alert, by=scene.dispatcher, note="They left.")
+    assert recipients("alert_update") == ids(scene.verifier, scene.observer)
 
 
 def test_the_answer_page_says_the_alert_is_not_for_someone_who_released_their_role(scene):
