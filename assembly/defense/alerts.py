@@ -117,12 +117,7 @@ def can_verify(alert: Alert, membership: Membership | None) -> bool:
 
 def is_holder(alert: Alert, membership: Membership) -> bool:
     """Whether the person holds a role of the plan in the alert's zone (or its whole area): one narrow query."""
-    return Claim.objects.filter(
-        Q(role__zone=alert.zone) | Q(role__zone__isnull=True),
-        role__plan=alert.plan,
-        membership=membership,
-        membership__status=Membership.Status.ACTIVE,
-    ).exists()
+    return _is_holder(alert.plan_id, alert.zone_id, membership.pk)
 
 
 def is_involved(alert: Alert, membership: Membership) -> bool:
