@@ -189,3 +189,22 @@ def test_a_signal_alert_keeps_what_an_sms_must_fold(settings):
         f"ALERTA: agentes en {ZONE['name_es'].strip()}, {PLACE['location_es'].strip()}. "
         f"Responde 1=voy (1 15=en 15 min), 2=no puedo {context['answer_url']}"
     )
+
+
+@pytest.mark.parametrize("practice", [False, True], ids=["real", "drill"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_further_report_fits_one_segment_with_its_note_shortened(settings, language, practice):
+    settings.SITE_URL = SITE_URL
+    zone = Zone(**ZONE)
+    alert = Alert(pk=9_999_999, zone=zone, practice=practice, **PLACE)
+    # A further report's note is what the public typed, up to a hand-off's length: shortened, never split.
+    note = _longest("Ya se movieron: están en la Quinta y Main, frente a la panadería ", AlertEvent, "note")
+    update = AlertEvent(alert=alert, kind=AlertEvent.Kind.REPORT, note=note)
+    answer_url = links.answer_url(9_999_999, 9_999_999, language=language)
+    with translation.override(language):
+        context = {"alert": alert, "zone": zone, "update": update, "answer_url": answer_url}
+        text = segments.finish(render_to_string("sms/alert_update_sms.txt", context), channel=SMS)
+
+    assert segments.gsm_units(text) <= segments.GSM_LIMIT, text
+    assert text.endswith(f"... {answer_url}"), text
+    assert fold(note)[:10] in text, text
