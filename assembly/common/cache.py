@@ -115,3 +115,23 @@ class ForgivingRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False)
+
+
+def count_in_window(kind: str, who: str, *, seconds: int) -> int:
+    """Count one more event of `kind` by `who` in the current window of `seconds`; return the window's count.
+
+    `who` (an address, a phone number) is kept only as a keyed hash, and only for the window. 0 when the count
+    cannot be kept (Redis away, or the window's key expiring between two calls): callers let the event through.
+    """
+    from django.core.cache import cache
+    from django.utils.crypto import salted_hmac
+
+    digest = salted_hmac(f"assembly.window.{kind}", who, algorithm="sha256").hexdigest()[:24]
+    key = f"window:{kind}:{digest}:{int(time.time() // seconds)}"
+    try:
+        return 1 if cache.add(key, 1, timeout=seconds + 60) else cache.incr(key)
+    except ValueError:
+        return 0
+    except Exception:
+        logger.warning("cache: could not count a %s", kind)
+        return 0

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
@@ -23,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_noop
 
-from assembly.common.cache import redis_unreachable
+from assembly.common.cache import count_in_window, redis_unreachable
 from assembly.common.i18n import in_all_languages
 from assembly.notify import channels, links, registry, segments, shutdown
 from assembly.notify.models import Message, OptOut
@@ -598,17 +597,7 @@ def _inbound_flood(sender: str) -> bool:
     With Redis away the count cannot be kept and the text goes through: the provider's signature was checked,
     and an answer to a raid matters more than a flood.
     """
-    digest = salted_hmac("assembly.notify.inbound", sender, algorithm="sha256").hexdigest()[:24]
-    key = f"inbound:{digest}:{int(time.time() // 600)}"
-    try:
-        count = 1 if cache.add(key, 1, timeout=660) else cache.incr(key)
-    except ValueError:
-        # The window's key expired between the two calls: a new window.
-        return False
-    except Exception:
-        logger.warning("replies: the per-sender limit could not count a text")
-        return False
-    return count > settings.INBOUND_PER_SENDER
+    return count_in_window("inbound-text", sender, seconds=600) > settings.INBOUND_PER_SENDER
 
 
 def text_reply(*, channel: str, to: str, text: str) -> bool:
