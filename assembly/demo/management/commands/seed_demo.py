@@ -174,6 +174,11 @@ class Command(BaseCommand):
         for email, name, language, role in PEOPLE:
             what = role.label if role else "asked to join"
             self.stdout.write(f"  {email:28} {name:22} {language}  {what}")
+        self.stdout.write(
+            f"Public report page (no log-in): {settings.SITE_URL}/r/{REPORT_CODE}/; its text number {REPORT_PHONE}.\n"
+            "Texts and Signal messages land in var/sms/ and var/signal/; answer one from a fake phone with\n"
+            '  .venv/bin/python manage.py fake_text +13125550102 "1"'
+        )
 
     def _meetings(self, assembly: Assembly, people: dict) -> None:
         """Meetings in every state: open, full with a waitlist, draft, cancelled and past."""
